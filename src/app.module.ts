@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
+import { GatewayModule } from './gateway/gateway.module';
+import { HealthModule } from './health/health.module';
+import { MarketModule } from './market/market.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { SimulatorModule } from './simulator/simulator.module';
+
+const QUIET_PATHS = new Set(['/health', '/metrics']);
+
+@Module({})
+export class AppModule {
+  /** The whole platform, on an already reachable PostgreSQL at `databaseUrl`. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.env.LOG_LEVEL,
+            autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+          },
+        }),
+        EventsModule,
+        DatabaseModule.forRoot(databaseUrl),
+        MarketModule,
+        GatewayModule,
+        SimulatorModule,
+        HealthModule,
+        MetricsModule,
+      ],
+    };
+  }
+}

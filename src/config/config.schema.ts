@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be an integer between ${min} and ${max}` })
+    .int({ error: `must be an integer between ${min} and ${max}` })
+    .min(min, { error: `must be an integer between ${min} and ${max}` })
+    .max(max, { error: `must be an integer between ${min} and ${max}` });
+
+const bool = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be one of true, false, 1, 0' })
+  .transform((v) => v === 'true' || v === '1');
+
+const symbolList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean));
+
+/**
+ * Every environment variable the app reads, with its default. Parsed once at start;
+ * a bad value stops the app with the variable's name and what is allowed.
+ */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: int(1, 65535).default(54329),
+
+  DEFAULT_MAX_RATE: int(0, 1000).default(10),
+  MAX_RATE: int(1, 1000).default(1000),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10000).default(200),
+  MAX_MESSAGE_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
+
+  DEFLATE_ENABLED: bool.default(true),
+  DEFLATE_THRESHOLD_BYTES: int(0, 1024 * 1024).default(256),
+  DEFLATE_WINDOW_BITS: int(9, 15).default(10),
+  DEFLATE_LEVEL: int(0, 9).default(6),
+  DEFLATE_MEM_LEVEL: int(1, 9).default(8),
+
+  SLOW_CONSUMER_SOFT_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  SLOW_CONSUMER_HARD_BYTES: int(1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  SLOW_CONSUMER_GRACE_MS: int(10, 600_000).default(5000),
+  SLOW_CONSUMER_RATE: int(1, 1000).default(1),
+
+  HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(15_000),
+
+  SIM_ENABLED: bool.default(true),
+  SIM_SEED: int(0, 2 ** 31 - 1).default(42),
+  SIM_TICKS_PER_SECOND: int(1, 100_000).default(200),
+  SIM_TIME_ACCELERATION: int(1, 100_000).default(60),
+  SIM_SYMBOLS: symbolList.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type RawEnv = Record<string, string | undefined>;

@@ -1,0 +1,4 @@
+import { CreateInstruments1795386468840 } from '../../migrations/1795386468840-CreateInstruments';
+
+/** Every migration, oldest first. Listed explicitly so builds and tests run the same set. */
+export const MIGRATIONS = [CreateInstruments1795386468840];

@@ -1,0 +1,11 @@
+/** WebSocket close codes the server uses; documented in docs/protocol.md. */
+export enum CloseCode {
+  /** Server shutting down; reconnect (to another instance) after a short delay. */
+  GoingAway = 1001,
+  /** Message larger than the limit (sent by `ws` itself, see MAX_MESSAGE_BYTES). */
+  MessageTooBig = 1009,
+  /** Unexpected server failure while handling the connection. */
+  InternalError = 1011,
+  /** The connection fell too far behind; resubscribe and expect a fresh snapshot. */
+  SlowConsumer = 4008,
+}

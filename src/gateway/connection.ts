@@ -1,0 +1,83 @@
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import type { ConsumerState } from './slow-consumer.policy';
+import type { StreamStats } from './stream-stats';
+import type { OutboundMessage } from './wire/outbound';
+import { frameKind } from './wire/outbound';
+import { Encoding } from './wire/subprotocol';
+
+/** One symbol subscribed on one connection. */
+export interface Subscription {
+  readonly connection: Connection;
+  readonly symbol: string;
+  /** Rate the client asked for, updates per second; 0 means every update. */
+  requestedRate: number;
+  /** Rate applied now: lower than requested while the connection is a slow consumer. */
+  effectiveRate: number;
+  /** Newest sequence number this connection has been sent for the symbol. */
+  lastSentSeq: number;
+}
+
+export interface ConnectionOptions {
+  softLimitBytes: number;
+  hardLimitBytes: number;
+  /** Called when queued bytes pass the soft limit (or the hard one once degraded). */
+  onBackpressure: (connection: Connection) => void;
+}
+
+/**
+ * A client connection as the fan-out sees it. Frames are written straight to the TCP
+ * socket: server frames are unmasked, so a frame built once is valid for every client and
+ * per-client work is a single write. All data frames go this way, so they stay in order
+ * (ws only writes control frames itself).
+ */
+export class Connection {
+  readonly subscriptions = new Map<string, Subscription>();
+  consumer: ConsumerState = { kind: 'ok' };
+  /** Cleared by each heartbeat sweep, set by a pong. */
+  alive = true;
+  /** Set by any write; the heartbeat sweep sends a Heartbeat only to idle connections. */
+  sentSinceSweep = false;
+  /** Which shared frame variant this connection reads. */
+  readonly kind: number;
+  /** Binary and uncompressed: several ticks can be joined into one TickBatch frame. */
+  readonly canBatch: boolean;
+  private readonly socket: Socket;
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly encoding: Encoding,
+    /** Negotiated permessage-deflate window bits, 0 when not compressing. */
+    readonly deflateWindowBits: number,
+    private readonly stats: StreamStats,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.socket = (ws as unknown as { _socket: Socket })._socket;
+    this.kind = frameKind(encoding, deflateWindowBits);
+    this.canBatch = encoding === Encoding.Proto && deflateWindowBits === 0;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Bytes accepted for sending that the client has not taken yet. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  send(message: OutboundMessage): void {
+    this.writeFrame(message.frame(this.kind));
+  }
+
+  writeFrame(frame: Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.socket.write(frame);
+    this.sentSinceSweep = true;
+    this.stats.messagesOut++;
+    this.stats.bytesOut += frame.length;
+    const limit = this.consumer.kind === 'ok' ? this.options.softLimitBytes : this.options.hardLimitBytes;
+    if (this.socket.writableLength > limit) this.options.onBackpressure(this);
+  }
+}

@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../events/event-bus';
+import { ConflationWindow } from '../market/conflation';
+import { MarketDataService } from '../market/market-data.service';
+import type { Quote } from '../market/quote';
+import type { Connection, Subscription } from './connection';
+import { StreamStats } from './stream-stats';
+import { FrameEncoder } from './wire/outbound';
+import type { OutboundMessage } from './wire/outbound';
+
+/** All subscriptions sharing one throttled rate, flushed together on one timer. */
+class RateGroup {
+  readonly window = new ConflationWindow();
+  readonly bySymbol = new Map<string, Set<Subscription>>();
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Delivers published ticks to subscriptions. Unthrottled subscriptions get every tick as
+ * it is published; throttled ones are grouped by rate and get, at most once per period,
+ * the newest state of each changed symbol. Each tick or conflated update is encoded and
+ * framed once and the same bytes are written to every subscriber.
+ */
+@Injectable()
+export class FanoutService implements OnModuleInit, OnModuleDestroy {
+  private readonly everyUpdate = new Map<string, Set<Subscription>>();
+  private readonly groups = new Map<number, RateGroup>();
+  private unsubscribeEvents?: () => void;
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly market: MarketDataService,
+    private readonly encoder: FrameEncoder,
+    private readonly stats: StreamStats,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribeEvents = this.events.on('tick.published', (quote) => this.onTick(quote));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribeEvents?.();
+    for (const group of this.groups.values()) clearInterval(group.timer);
+    this.groups.clear();
+  }
+
+  /** Starts delivery at `subscription.effectiveRate`, after `subscription.lastSentSeq`. */
+  attach(subscription: Subscription): void {
+    const { symbol, effectiveRate } = subscription;
+    if (effectiveRate === 0) {
+      setOf(this.everyUpdate, symbol).add(subscription);
+      return;
+    }
+    const group = this.group(effectiveRate);
+    group.window.track(symbol, this.market.latest(symbol)?.seq ?? 0);
+    setOf(group.bySymbol, symbol).add(subscription);
+  }
+
+  detach(subscription: Subscription): void {
+    const { symbol, effectiveRate } = subscription;
+    if (effectiveRate === 0) {
+      removeFrom(this.everyUpdate, symbol, subscription);
+      return;
+    }
+    const group = this.groups.get(effectiveRate);
+    if (!group) return;
+    if (removeFrom(group.bySymbol, symbol, subscription)) group.window.untrack(symbol);
+    if (group.bySymbol.size === 0) {
+      clearInterval(group.timer);
+      this.groups.delete(effectiveRate);
+    }
+  }
+
+  /**
+   * Moves a live subscription to another rate. The subscriber is first brought to the
+   * newest state, so the new group's next range never looks like a gap to it.
+   */
+  changeRate(subscription: Subscription, rate: number): void {
+    if (subscription.effectiveRate === rate) return;
+    this.detach(subscription);
+    subscription.effectiveRate = rate;
+    const latest = this.market.latest(subscription.symbol);
+    if (latest && latest.seq > subscription.lastSentSeq) {
+      const catchUp = this.encoder.tick(toTick(latest, subscription.lastSentSeq + 1));
+      this.stats.conflatedUpdates += latest.seq - subscription.lastSentSeq - 1;
+      subscription.lastSentSeq = latest.seq;
+      subscription.connection.send(catchUp);
+    }
+    this.attach(subscription);
+  }
+
+  private onTick(quote: Quote): void {
+    for (const group of this.groups.values()) group.window.markChanged(quote.symbol);
+    const subscribers = this.everyUpdate.get(quote.symbol);
+    if (!subscribers) return;
+    const message = this.encoder.tick(toTick(quote, quote.seq));
+    for (const subscription of subscribers) {
+      if (subscription.lastSentSeq >= quote.seq) continue;
+      subscription.lastSentSeq = quote.seq;
+      subscription.connection.send(message);
+    }
+  }
+
+  private group(rate: number): RateGroup {
+    let group = this.groups.get(rate);
+    if (!group) {
+      const created = new RateGroup();
+      // Node never fires an interval early, so two flushes are at least one period apart.
+      created.timer = setInterval(() => this.flush(created), 1000 / rate);
+      created.timer.unref();
+      this.groups.set(rate, created);
+      group = created;
+    }
+    return group;
+  }
+
+  private flush(group: RateGroup): void {
+    if (!group.window.hasChanges) return;
+    const updates = group.window.drain((symbol) => this.market.latest(symbol));
+    const batches = new Map<Connection, OutboundMessage[]>();
+    for (const { quote, firstSeq } of updates) {
+      const subscribers = group.bySymbol.get(quote.symbol);
+      if (!subscribers) continue;
+      this.stats.conflatedUpdates += quote.seq - firstSeq;
+      const message = this.encoder.tick(toTick(quote, firstSeq));
+      for (const subscription of subscribers) {
+        if (subscription.lastSentSeq >= quote.seq) continue;
+        subscription.lastSentSeq = quote.seq;
+        const connection = subscription.connection;
+        if (connection.canBatch) {
+          let batch = batches.get(connection);
+          if (!batch) batches.set(connection, (batch = []));
+          batch.push(message);
+        } else {
+          connection.send(message);
+        }
+      }
+    }
+    for (const [connection, batch] of batches) {
+      if (batch.length === 1) connection.send(batch[0]);
+      else connection.writeFrame(this.encoder.tickBatchFrame(batch));
+    }
+  }
+}
+
+export function toTick(quote: Quote, firstSeq: number) {
+  return {
+    symbol: quote.symbol,
+    seq: quote.seq,
+    firstSeq,
+    bidPrice: quote.bidPrice,
+    askPrice: quote.askPrice,
+    bidSize: quote.bidSize,
+    askSize: quote.askSize,
+    lastPrice: quote.lastPrice,
+    timestampUs: quote.timestampUs,
+  };
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+}
+
+/** Removes `value`; true when it was the last one under `key`. */
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean {
+  const set = map.get(key);
+  if (!set?.delete(value) || set.size > 0) return false;
+  map.delete(key);
+  return true;
+}

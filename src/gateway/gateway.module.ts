@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { MarketModule } from '../market/market.module';
+import { ConnectionRegistry } from './connection-registry.service';
+import { FanoutService } from './fanout.service';
+import { StreamStats } from './stream-stats';
+import { StreamGateway } from './stream.gateway';
+import { SubscriptionService } from './subscription.service';
+import { FrameEncoder } from './wire/outbound';
+
+@Module({
+  imports: [MarketModule],
+  providers: [
+    StreamStats,
+    {
+      provide: FrameEncoder,
+      inject: [AppConfig, StreamStats],
+      useFactory: (config: AppConfig, stats: StreamStats) =>
+        new FrameEncoder(
+          {
+            thresholdBytes: config.env.DEFLATE_THRESHOLD_BYTES,
+            level: config.env.DEFLATE_LEVEL,
+            memLevel: config.env.DEFLATE_MEM_LEVEL,
+          },
+          stats,
+        ),
+    },
+    FanoutService,
+    SubscriptionService,
+    ConnectionRegistry,
+    StreamGateway,
+  ],
+  exports: [StreamStats, ConnectionRegistry],
+})
+export class GatewayModule {}

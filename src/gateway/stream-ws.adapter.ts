@@ -1,0 +1,79 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import type { Observable } from 'rxjs';
+import type WebSocket from 'ws';
+import type { ServerOptions } from 'ws';
+import type { AppConfig } from '../config/app-config';
+import { decodeClientMessage } from './wire/client-decoder';
+import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
+
+/** Handler name the adapter dispatches frames to when they cannot be decoded. */
+export const INVALID_MESSAGE = 'invalid';
+
+/**
+ * The `ws` adapter configured for the bidtape protocol: subprotocol negotiation (refusing
+ * handshakes that offer neither), bounded permessage-deflate, the message size limit, and
+ * protobuf/JSON decoding of every inbound frame into a `@SubscribeMessage` handler named
+ * after the ClientMessage `kind` (`subscribe`, `unsubscribe`, `ping`).
+ */
+export class StreamWsAdapter extends WsAdapter {
+  private readonly log = new Logger(StreamWsAdapter.name);
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
+    const env = this.config.env;
+    return super.create(port, {
+      ...options,
+      maxPayload: env.MAX_MESSAGE_BYTES,
+      perMessageDeflate: env.DEFLATE_ENABLED
+        ? {
+            // No context takeover in either direction: memory per connection stays
+            // bounded and every server message deflates independently, so one compressed
+            // copy serves every connection with the same window.
+            serverNoContextTakeover: true,
+            clientNoContextTakeover: true,
+            serverMaxWindowBits: env.DEFLATE_WINDOW_BITS,
+            clientMaxWindowBits: env.DEFLATE_WINDOW_BITS,
+            threshold: env.DEFLATE_THRESHOLD_BYTES,
+            zlibDeflateOptions: { level: env.DEFLATE_LEVEL, memLevel: env.DEFLATE_MEM_LEVEL },
+            zlibInflateOptions: { chunkSize: 16 * 1024 },
+          }
+        : false,
+      handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        if (chooseSubprotocol(parseProtocolHeader(info.req.headers['sec-websocket-protocol']))) return done(true);
+        done(false, 400, `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}`);
+      },
+    });
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const byKind = new Map(handlers.map((h) => [h.message as string, h.callback]));
+    const encoding = encodingOf(client.protocol);
+    if (encoding === undefined) return;
+    client.on('message', (data: Buffer, isBinary: boolean) => {
+      const decoded = decodeClientMessage(data, isBinary, encoding);
+      const [kind, payload] = decoded.ok ? [decoded.message.kind!, decoded.message] : [INVALID_MESSAGE, decoded];
+      const handler = byKind.get(kind);
+      if (!handler) return;
+      try {
+        transform(handler(payload, kind)).subscribe({ error: (e: unknown) => this.log.error(e) });
+      } catch (error) {
+        this.log.error(error);
+      }
+    });
+  }
+}

@@ -1,0 +1,29 @@
+/** One published top-of-book state of a symbol. Prices and sizes are integer minor units. */
+export interface Quote {
+  symbol: string;
+  /** Strictly increasing per symbol within one epoch, starting at 1. */
+  seq: number;
+  bidPrice: number;
+  askPrice: number;
+  bidSize: number;
+  askSize: number;
+  lastPrice: number;
+  timestampUs: number;
+}
+
+export type QuoteInput = Omit<Quote, 'seq' | 'timestampUs'>;
+
+export interface InstrumentInfo {
+  symbol: string;
+  displayName: string;
+  priceScale: number;
+  tickSize: number;
+  sizeScale: number;
+  lotSize: number;
+  quoteCurrency: string;
+}
+
+/** Current wall-clock time in integer microseconds since the epoch. */
+export function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}

@@ -1,0 +1,51 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+import type { EmbeddedDatabase } from './database/embedded-postgres';
+import { CloseCode } from './gateway/close-codes';
+import { ConnectionRegistry } from './gateway/connection-registry.service';
+import { StreamWsAdapter } from './gateway/stream-ws.adapter';
+
+export interface Platform {
+  app: INestApplication;
+  /** Base HTTP URL the platform listens on, e.g. http://127.0.0.1:3000. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole platform: the embedded PostgreSQL when no DATABASE_URL is given, the
+ * migrations, the gateway, the simulator and HTTP. Used by main.ts and by the e2e tests.
+ */
+export async function startPlatform(config: AppConfig): Promise<Platform> {
+  const env = config.env;
+  let embedded: EmbeddedDatabase | undefined;
+  if (!env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dataDir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT, persistent: true });
+  }
+  try {
+    const app = await NestFactory.create(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
+      bufferLogs: true,
+    });
+    app.useLogger(app.get(Logger));
+    app.useWebSocketAdapter(new StreamWsAdapter(app, config));
+    await app.listen(env.PORT, env.HOST);
+    const address = app.getHttpServer().address() as { port: number };
+    const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
+    return {
+      app,
+      url: `http://${host}:${address.port}`,
+      stop: async () => {
+        app.get(ConnectionRegistry).closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

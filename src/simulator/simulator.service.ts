@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { InstrumentsService } from '../market/instruments.service';
+import { MarketDataService } from '../market/market-data.service';
+import { PriceModel } from './price-model';
+import { DEFAULT_PRICE_PROFILES, FALLBACK_PRICE_PROFILE } from './price-profiles';
+
+/** How often the pacing loop wakes; ticks due since the last wake are published together. */
+const PACE_MS = 5;
+/** After a stall (GC, busy CPU) publish at most this much backlog, then skip the rest. */
+const MAX_BACKLOG_SECONDS = 0.25;
+
+/**
+ * Drives the seeded {@link PriceModel} at the configured total rate and publishes each
+ * quote to the market. Prices depend only on the seed and configuration; wall-clock
+ * jitter changes when a tick is published, never which prices come out.
+ */
+@Injectable()
+export class SimulatorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SimulatorService.name);
+  private timer?: NodeJS.Timeout;
+  private model?: PriceModel;
+  private startedAt = 0;
+  private published = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly instruments: InstrumentsService,
+    private readonly market: MarketDataService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.env.SIM_ENABLED) this.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  start(): void {
+    const { SIM_SEED, SIM_TICKS_PER_SECOND, SIM_TIME_ACCELERATION, SIM_SYMBOLS } = this.config.env;
+    const wanted = SIM_SYMBOLS ? new Set(SIM_SYMBOLS) : undefined;
+    const instruments = this.instruments
+      .all()
+      .filter((i) => !wanted || wanted.has(i.symbol))
+      .map((i) => ({ ...i, profile: DEFAULT_PRICE_PROFILES[i.symbol] ?? FALLBACK_PRICE_PROFILE }));
+    if (instruments.length === 0) {
+      this.logger.warn('simulator has no instruments to run (check SIM_SYMBOLS)');
+      return;
+    }
+    this.model = new PriceModel({
+      seed: SIM_SEED,
+      instruments,
+      ticksPerSecond: SIM_TICKS_PER_SECOND,
+      timeAcceleration: SIM_TIME_ACCELERATION,
+    });
+    this.startedAt = performance.now();
+    this.published = 0;
+    this.timer = setInterval(() => this.pace(), PACE_MS);
+    this.logger.log(
+      `simulating ${instruments.length} instruments at ${SIM_TICKS_PER_SECOND} ticks/s (seed ${SIM_SEED})`,
+    );
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private pace(): void {
+    const rate = this.config.env.SIM_TICKS_PER_SECOND;
+    const due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate);
+    const backlogLimit = Math.max(1, Math.ceil(rate * MAX_BACKLOG_SECONDS));
+    if (due - this.published > backlogLimit) this.published = due - backlogLimit;
+    for (; this.published < due; this.published++) this.market.publish(this.model!.next());
+  }
+}
