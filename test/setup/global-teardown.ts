@@ -1,1 +1,5 @@
-export default async function globalTeardown(): Promise<void> {}
+import type { EmbeddedDatabase } from '../../src/database/embedded-postgres';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __BIDTAPE_DB__?: EmbeddedDatabase }).__BIDTAPE_DB__?.stop();
+}

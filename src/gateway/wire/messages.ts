@@ -1,3 +1,4 @@
+import './protobuf-numbers';
 import { bidtape } from '../../generated/bidtape';
 
 /** Generated protobuf classes of the v1 contract (proto/bidtape/v1). */
