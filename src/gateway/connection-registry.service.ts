@@ -9,6 +9,7 @@ import { Connection } from './connection';
 import { assessConsumer } from './slow-consumer.policy';
 import type { SlowConsumerLimits } from './slow-consumer.policy';
 import { StreamStats } from './stream-stats';
+import { acceptedExtensions } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
 import { encodingOf, negotiatedDeflateWindowBits } from './wire/subprotocol';
@@ -65,7 +66,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
       this.nextId++,
       ws,
       encoding,
-      negotiatedDeflateWindowBits(ws.extensions),
+      negotiatedDeflateWindowBits(acceptedExtensions.get(request) ?? ''),
       this.stats,
       {
         softLimitBytes: this.limits.softBytes,
@@ -136,7 +137,6 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
       case 'degrade': {
         connection.consumer = { kind: 'degraded', sinceMs: now };
         this.degraded.add(connection);
-        this.subscriptions.degrade(connection);
         const { SLOW_CONSUMER_RATE, SLOW_CONSUMER_SOFT_BYTES, SLOW_CONSUMER_GRACE_MS } = this.config.env;
         connection.send(
           this.encoder.message({
@@ -148,6 +148,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
             },
           }),
         );
+        this.subscriptions.degrade(connection);
         this.stats.slowConsumerWarnings++;
         this.logger.warn(`connection ${connection.id} is a slow consumer (${buffered} bytes queued)`);
         return;

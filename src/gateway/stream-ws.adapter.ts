@@ -10,6 +10,12 @@ import type { AppConfig } from '../config/app-config';
 import { decodeClientMessage } from './wire/client-decoder';
 import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
 
+/**
+ * The `Sec-WebSocket-Extensions` value the server accepted, per upgrade request. `ws`
+ * exposes only extension names on the socket, not the negotiated window size.
+ */
+export const acceptedExtensions = new WeakMap<IncomingMessage, string>();
+
 /** Handler name the adapter dispatches frames to when they cannot be decoded. */
 export const INVALID_MESSAGE = 'invalid';
 
@@ -31,7 +37,7 @@ export class StreamWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
     const env = this.config.env;
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       maxPayload: env.MAX_MESSAGE_BYTES,
       perMessageDeflate: env.DEFLATE_ENABLED
@@ -54,6 +60,11 @@ export class StreamWsAdapter extends WsAdapter {
         done(false, 400, `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}`);
       },
     });
+    server.on('headers', (headers: string[], request: IncomingMessage) => {
+      const extensions = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
+      if (extensions) acceptedExtensions.set(request, extensions.slice(extensions.indexOf(':') + 1).trim());
+    });
+    return server;
   }
 
   override bindMessageHandlers(
