@@ -23,7 +23,7 @@ export class EventBus {
   }
 
   emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
-    const list = this.listeners[name] as Listener<K>[] | undefined;
+    const list = this.listeners[name];
     if (list) for (const listener of list) listener(payload);
   }
 }

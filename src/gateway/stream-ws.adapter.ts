@@ -37,7 +37,7 @@ export class StreamWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
     const env = this.config.env;
-    const server = super.create(port, {
+    const server: WebSocket.Server = super.create(port, {
       ...options,
       maxPayload: env.MAX_MESSAGE_BYTES,
       perMessageDeflate: env.DEFLATE_ENABLED
@@ -59,7 +59,7 @@ export class StreamWsAdapter extends WsAdapter {
         if (chooseSubprotocol(parseProtocolHeader(info.req.headers['sec-websocket-protocol']))) return done(true);
         done(false, 400, `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}`);
       },
-    });
+    }) as WebSocket.Server;
     server.on('headers', (headers: string[], request: IncomingMessage) => {
       const extensions = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
       if (extensions) acceptedExtensions.set(request, extensions.slice(extensions.indexOf(':') + 1).trim());

@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     (globalThis as { __BIDTAPE_DB__?: typeof database }).__BIDTAPE_DB__ = database;
     process.env.DATABASE_URL = database.url;
   }
-  const dataSource = new DataSource({ ...dataSourceOptions(process.env.DATABASE_URL!), migrationsRun: false });
+  const dataSource = new DataSource({ ...dataSourceOptions(process.env.DATABASE_URL), migrationsRun: false });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'all' });
   await dataSource.destroy();

@@ -1,0 +1,161 @@
+import WebSocket from 'ws';
+import fc from 'fast-check';
+import { decodeClientMessage } from './client-decoder';
+import { deflateMessage } from './deflate';
+import { buildServerFrame, OPCODE_BINARY, OPCODE_TEXT } from './frame';
+import { ErrorCode, pb } from './messages';
+import { FrameEncoder, frameKind } from './outbound';
+import { chooseSubprotocol, Encoding, negotiatedDeflateWindowBits } from './subprotocol';
+import path from 'node:path';
+
+interface FrameReceiver {
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  write(chunk: Buffer): void;
+}
+interface DeflateExtension {
+  accept(offers: Record<string, string[] | true[]>[]): void;
+}
+// ws's own frame parser, as a client uses it; its types do not declare these classes.
+const { Receiver } = WebSocket as unknown as {
+  Receiver: new (options: { isServer: boolean; extensions: Record<string, unknown> }) => FrameReceiver;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PerMessageDeflate = require(path.join(path.dirname(require.resolve('ws')), 'lib', 'permessage-deflate.js')) as {
+  new (options: object, isServer: boolean): DeflateExtension;
+  extensionName: string;
+};
+
+/** Parses frames with ws's own receiver, as a client would, inflating when compressed. */
+function receive(frames: Buffer[], windowBits = 0): Promise<{ data: Buffer; isBinary: boolean }[]> {
+  const extensions: Record<string, unknown> = {};
+  if (windowBits) {
+    const deflate = new PerMessageDeflate({}, false);
+    deflate.accept([{ server_no_context_takeover: [true], server_max_window_bits: [String(windowBits)] }]);
+    extensions[PerMessageDeflate.extensionName] = deflate;
+  }
+  const receiver = new Receiver({ isServer: false, extensions });
+  const out: { data: Buffer; isBinary: boolean }[] = [];
+  return new Promise((resolve, reject) => {
+    receiver.on('message', (data: Buffer, isBinary: boolean) => {
+      out.push({ data, isBinary });
+      if (out.length === frames.length) resolve(out);
+    });
+    receiver.on('error', reject);
+    for (const f of frames) receiver.write(f);
+  });
+}
+
+describe(buildServerFrame.name, () => {
+  it.each([0, 1, 125, 126, 65535, 65536, 200_000])('frames a %i-byte payload that ws parses back', async (size) => {
+    const payload = Buffer.alloc(size, 7);
+    const [message] = await receive([buildServerFrame(payload, OPCODE_BINARY, false)]);
+    expect(message.isBinary).toBe(true);
+    expect(message.data.equals(payload)).toBe(true);
+  });
+});
+
+describe(deflateMessage.name, () => {
+  it('produces messages a permessage-deflate peer inflates, independently of each other', async () => {
+    const settings = { thresholdBytes: 0, level: 6, memLevel: 8 };
+    const payloads = [Buffer.from('a'.repeat(2000)), Buffer.from('hello bidtape '.repeat(50))];
+    const frames = payloads.map((p) => buildServerFrame(deflateMessage(p, 10, settings), OPCODE_TEXT, true));
+    const messages = await receive(frames, 10);
+    expect(messages.map((m) => m.data.toString())).toEqual(payloads.map((p) => p.toString()));
+    expect(frames[0].length).toBeLessThan(100);
+  });
+});
+
+describe(FrameEncoder.name, () => {
+  const counters = { deflateInputBytes: 0, deflateOutputBytes: 0 };
+  const encoder = new FrameEncoder({ thresholdBytes: 64, level: 6, memLevel: 8 }, counters);
+  const tick = { symbol: 'EUR-USD', seq: 12, firstSeq: 9, bidPrice: 108_497, askPrice: 108_503, bidSize: 3, askSize: 4,
+    lastPrice: 108_500, timestampUs: 1_795_386_000_000_000 };
+
+  it('builds each frame variant once and reuses it', () => {
+    const message = encoder.tick(tick);
+    const kind = frameKind(Encoding.Proto, 0);
+    expect(message.frame(kind)).toBe(message.frame(kind));
+  });
+
+  it('encodes a tick exactly as protobufjs encodes ServerMessage{tick}', () => {
+    expect(Buffer.from(encoder.tick(tick).proto())).toEqual(Buffer.from(pb.ServerMessage.encode({ tick }).finish()));
+  });
+
+  it('joins encoded ticks into a TickBatch without re-encoding them', async () => {
+    const second = { ...tick, symbol: 'GBP-USD', seq: 3, firstSeq: 3 };
+    const frame = encoder.tickBatchFrame([encoder.tick(tick), encoder.tick(second)]);
+    const [message] = await receive([frame]);
+    const decoded = pb.ServerMessage.decode(message.data);
+    expect(decoded.tickBatch!.ticks!.map((t) => pb.Tick.toObject(t as never))).toEqual([tick, second]);
+  });
+
+  it('writes the protobuf JSON mapping on the JSON subprotocol, compressed above the threshold', async () => {
+    const message = encoder.tick(tick);
+    const [plain] = await receive([message.frame(frameKind(Encoding.Json, 0))]);
+    expect(JSON.parse(plain.data.toString())).toEqual({
+      tick: { ...tick, seq: '12', firstSeq: '9', bidPrice: '108497', askPrice: '108503', bidSize: '3', askSize: '4',
+        lastPrice: '108500', timestampUs: '1795386000000000' },
+    });
+    const compressedFrame = message.frame(frameKind(Encoding.Json, 10));
+    expect(compressedFrame[0] & 0x40).toBe(0x40);
+    const [inflated] = await receive([compressedFrame], 10);
+    expect(inflated.data.equals(plain.data)).toBe(true);
+    expect(counters.deflateOutputBytes).toBeGreaterThan(0);
+  });
+
+  it('leaves frames under the threshold uncompressed', () => {
+    const small = encoder.message({ pong: { requestId: 1 } }).frame(frameKind(Encoding.Proto, 10));
+    expect(small[0] & 0x40).toBe(0);
+  });
+});
+
+describe(decodeClientMessage.name, () => {
+  const subscribe = pb.ClientMessage.encode({ id: 5, subscribe: { symbols: ['AAPL'], maxRate: 0 } }).finish();
+
+  it('decodes both encodings to the same message, keeping an explicit rate of 0', () => {
+    const binary = decodeClientMessage(Buffer.from(subscribe), true, Encoding.Proto);
+    const json = decodeClientMessage(Buffer.from('{"id":5,"subscribe":{"symbols":["AAPL"],"maxRate":0}}'), false, Encoding.Json);
+    for (const result of [binary, json]) {
+      expect(result.ok && result.message.kind).toBe('subscribe');
+      expect(result.ok && result.message.subscribe!.maxRate).toBe(0);
+      expect(result.ok && result.message.subscribe!.symbols).toEqual(['AAPL']);
+    }
+  });
+
+  it('never throws on arbitrary bytes or text, and always names a code', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), fc.constantFrom(Encoding.Proto, Encoding.Json),
+        (bytes, isBinary, encoding) => {
+          const result = decodeClientMessage(Buffer.from(bytes), isBinary, encoding);
+          if (!result.ok) expect(Object.values(ErrorCode)).toContain(result.code);
+        }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reports frames of the wrong type', () => {
+    const text = decodeClientMessage(Buffer.from(subscribe), false, Encoding.Proto);
+    expect(!text.ok && text.code).toBe(ErrorCode.ERROR_CODE_WRONG_FRAME_TYPE);
+  });
+});
+
+describe(chooseSubprotocol.name, () => {
+  it.each([
+    [['bidtape.v1.proto'], 'bidtape.v1.proto'],
+    [['bidtape.v1.json'], 'bidtape.v1.json'],
+    [['bidtape.v1.json', 'bidtape.v1.proto'], 'bidtape.v1.proto'],
+    [['bidtape.v2.proto', 'chat'], undefined],
+    [[], undefined],
+  ])('picks from %j: %s', (offered, expected) => {
+    expect(chooseSubprotocol(offered)).toBe(expected);
+  });
+
+  it.each([
+    ['permessage-deflate; server_no_context_takeover; server_max_window_bits=10', 10],
+    ['permessage-deflate; client_no_context_takeover', 15],
+    ['', 0],
+  ])('reads the deflate window from "%s"', (header, bits) => {
+    expect(negotiatedDeflateWindowBits(header)).toBe(bits);
+  });
+});
