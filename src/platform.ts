@@ -11,6 +11,8 @@ import { CloseCode } from './gateway/close-codes';
 import { ConnectionRegistry } from './gateway/connection-registry.service';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 
+const CLOSE_GRACE_MS = 2000;
+
 export interface Platform {
   app: INestApplication;
   /** Base HTTP URL the platform listens on, e.g. http://127.0.0.1:3000. */
@@ -41,7 +43,11 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       app,
       url: `http://${host}:${address.port}`,
       stop: async () => {
-        app.get(ConnectionRegistry).closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
+        const connections = app.get(ConnectionRegistry);
+        connections.closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
+        // Give clients a moment to complete the close handshake before sockets are cut.
+        const deadline = Date.now() + CLOSE_GRACE_MS;
+        while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await app.close();
         await embedded?.stop();
       },
