@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AuctionModule } from './auction/auction.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -28,8 +29,9 @@ export class AppModule {
           },
         }),
         EventsModule,
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot(databaseUrl, config.env.DB_POOL_SIZE),
         MarketModule,
+        AuctionModule,
         GatewayModule,
         SimulatorModule,
         HealthModule,

@@ -1,5 +1,7 @@
 import { NestFactory } from '@nestjs/core';
+import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
@@ -36,6 +38,13 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     });
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    const openApi = new DocumentBuilder()
+      .setTitle('bidtape')
+      .setDescription('Auctions REST API. Live bidding and market data use the WebSocket at /v1/stream (docs/protocol.md).')
+      .setVersion('1')
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
     await app.listen(env.PORT, env.HOST);
     const address = (app.getHttpServer() as Server).address() as AddressInfo;
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;

@@ -48,11 +48,19 @@ export const envSchema = z.object({
 
   HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(15_000),
 
+  DB_POOL_SIZE: int(2, 200).default(20),
+  BID_BATCH_MAX: int(1, 5000).default(500),
+  AUCTION_CLOSE_GRACE_MS: int(0, 60_000).default(1000),
+  AUCTION_LIFECYCLE_INTERVAL_MS: int(10, 60_000).default(250),
+  DEV_BIDDERS_ENABLED: bool.default(true),
+
   SIM_ENABLED: bool.default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(42),
   SIM_TICKS_PER_SECOND: int(1, 100_000).default(200),
   SIM_TIME_ACCELERATION: int(1, 100_000).default(60),
   SIM_SYMBOLS: symbolList.optional(),
+  SIM_AUCTIONS: int(0, 1000).default(6),
+  SIM_BIDS_PER_SECOND: int(0, 10_000).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;

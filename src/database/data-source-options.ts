@@ -4,7 +4,7 @@ import { MIGRATIONS } from './migrations';
 
 export const ENTITIES = [InstrumentEntity];
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -13,6 +13,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'migrations',
     migrationsRun: true,
     synchronize: false,
-    extra: { max: 10, application_name: 'bidtape' },
+    extra: { max: poolSize, application_name: 'bidtape' },
   };
 }

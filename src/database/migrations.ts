@@ -1,4 +1,5 @@
 import { CreateInstruments1795386468840 } from '../../migrations/1795386468840-CreateInstruments';
+import { CreateAuctions1795388000000 } from '../../migrations/1795388000000-CreateAuctions';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests run the same set. */
-export const MIGRATIONS = [CreateInstruments1795386468840];
+export const MIGRATIONS = [CreateInstruments1795386468840, CreateAuctions1795388000000];

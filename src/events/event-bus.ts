@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import type { AuctionClosedEvent, BidRecord, OutbidNotice } from '../auction/auction.types';
 import type { Quote } from '../market/quote';
 
 /** Every internal event, by name. Services talk through these instead of calling each other. */
 export interface DomainEvents {
   'tick.published': Quote;
+  /** Bids of one auction, committed in PostgreSQL, in seq order. */
+  'auction.bids.committed': { auctionId: string; records: BidRecord[]; outbids: OutbidNotice[] };
+  'auction.opened': { auctionId: string };
+  'auction.closed': AuctionClosedEvent;
 }
 
 type Listener<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void;

@@ -89,14 +89,15 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     return this.byWs.get(ws);
   }
 
-  close(ws: WebSocket): void {
+  close(ws: WebSocket): Connection | undefined {
     const connection = this.byWs.get(ws);
-    if (!connection) return;
+    if (!connection) return undefined;
     this.byWs.delete(ws);
     this.degraded.delete(connection);
     this.subscriptions.release(connection);
     this.stats.connectionsOpen = this.byWs.size;
     this.logger.log(`connection ${connection.id} closed`);
+    return connection;
   }
 
   /** Asks every client to go elsewhere; used on shutdown. */

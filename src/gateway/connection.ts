@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import type { BidderIdentity } from '../auction/auction.types';
 import type { ConsumerState } from './slow-consumer.policy';
 import type { StreamStats } from './stream-stats';
 import type { OutboundMessage } from './wire/outbound';
@@ -38,6 +39,10 @@ export class Connection {
   alive = true;
   /** Set by any write; the heartbeat sweep sends a Heartbeat only to idle connections. */
   sentSinceSweep = false;
+  /** Who this connection bids as, fixed at the handshake; resolves to null for read-only connections. */
+  identity: Promise<BidderIdentity | null> = Promise.resolve(null);
+  /** Auctions this connection watches. */
+  readonly auctions = new Set<string>();
   /** Which shared frame variant this connection reads. */
   readonly kind: number;
   /** Binary and uncompressed: several ticks can be joined into one TickBatch frame. */

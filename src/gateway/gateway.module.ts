@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuctionModule } from '../auction/auction.module';
 import { AppConfig } from '../config/app-config';
 import { MarketModule } from '../market/market.module';
+import { AuctionFeedService } from './auction-feed.service';
 import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService } from './fanout.service';
 import { StreamStats } from './stream-stats';
@@ -9,7 +11,7 @@ import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
 
 @Module({
-  imports: [MarketModule],
+  imports: [MarketModule, AuctionModule],
   providers: [
     StreamStats,
     {
@@ -26,6 +28,7 @@ import { FrameEncoder } from './wire/outbound';
         ),
     },
     FanoutService,
+    AuctionFeedService,
     SubscriptionService,
     ConnectionRegistry,
     StreamGateway,

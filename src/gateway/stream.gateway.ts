@@ -3,7 +3,11 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import type { OnGatewayConnection, OnGatewayDisconnect } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { BiddersService } from '../auction/bidders.service';
+import { BiddingService } from '../auction/bidding.service';
 import { nowMicros } from '../market/quote';
+import { AuctionFeedService } from './auction-feed.service';
+import { bidAnswer } from './auction-messages';
 import { CloseCode } from './close-codes';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
@@ -24,11 +28,24 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly subscriptions: SubscriptionService,
     private readonly encoder: FrameEncoder,
     private readonly stats: StreamStats,
+    private readonly bidders: BiddersService,
+    private readonly bidding: BiddingService,
+    private readonly auctionFeed: AuctionFeedService,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     try {
-      this.connections.open(ws, request);
+      const connection = this.connections.open(ws, request);
+      connection.identity = this.bidders.identify(request).then(
+        (bidder) => {
+          if (bidder) this.auctionFeed.registerBidder(connection, bidder.id);
+          return bidder;
+        },
+        (error: unknown) => {
+          this.logger.error(`bidder identity lookup failed: ${(error as Error).message}`);
+          return null;
+        },
+      );
     } catch (error) {
       this.logger.error(`refusing connection: ${(error as Error).message}`);
       ws.close(CloseCode.InternalError, 'internal error');
@@ -36,7 +53,48 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   handleDisconnect(ws: WebSocket): void {
-    this.connections.close(ws);
+    const connection = this.connections.close(ws);
+    if (connection) this.auctionFeed.release(connection);
+  }
+
+  @SubscribeMessage('placeBid')
+  async onPlaceBid(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
+    const connection = this.connections.get(ws);
+    if (!connection) return;
+    this.stats.messagesIn++;
+    const receivedAt = Date.now(); // the server's clock decides, never the client's
+    const bid = message.placeBid!;
+    const auctionId = bid.auctionId ?? '';
+    const clientBidId = bid.clientBidId ?? '';
+    const bidder = await connection.identity;
+    const outcome = bidder
+      ? await this.bidding.placeBid(bidder, {
+          auctionId,
+          amount: Number(bid.amount ?? 0),
+          maxAmount: bid.maxAmount === null || bid.maxAmount === undefined ? null : Number(bid.maxAmount),
+          clientBidId,
+          receivedAt,
+        })
+      : ({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: 0, retryable: false, duplicate: false } as const);
+    connection.send(this.encoder.message(bidAnswer(message.id, auctionId, clientBidId, outcome)));
+  }
+
+  @SubscribeMessage('subscribeAuction')
+  async onSubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
+    const connection = this.connections.get(ws);
+    if (!connection) return;
+    this.stats.messagesIn++;
+    const request = message.subscribeAuction!;
+    const fromSeq = request.fromSeq === null || request.fromSeq === undefined ? null : Number(request.fromSeq);
+    await this.auctionFeed.subscribe(connection, message.id, request.auctionId ?? '', fromSeq);
+  }
+
+  @SubscribeMessage('unsubscribeAuction')
+  onUnsubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
+    const connection = this.connections.get(ws);
+    if (!connection) return;
+    this.stats.messagesIn++;
+    this.auctionFeed.unsubscribe(connection, message.id, message.unsubscribeAuction!.auctionId ?? '');
   }
 
   @SubscribeMessage('subscribe')

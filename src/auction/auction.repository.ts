@@ -1,0 +1,368 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
+import type { IncrementBand } from './domain/increments';
+import type { BidderIdentity, LockedAuction } from './auction.types';
+
+/** A bid row to insert, already decided by the rules and numbered. */
+export interface BidRow {
+  seq: number;
+  bidderId: string;
+  kind: 'bid' | 'proxy';
+  amount: number;
+  maxAmount: number | null;
+  clientBidId: string | null;
+  receivedAt: number;
+  priceAfter: number;
+  leading: boolean;
+  nextMinimum: number;
+  endAtAfter: number;
+  extended: boolean;
+}
+
+export interface RejectionRow {
+  bidderId: string;
+  clientBidId: string;
+  auctionId: string;
+  amount: number;
+  reason: string;
+  nextMinimum: number;
+  receivedAt: number;
+}
+
+/** The stored answer to an earlier bid with the same bidder and client bid id. */
+export type StoredAnswer =
+  | { accepted: true; bidderId: string; clientBidId: string; auctionId: string; seq: number; price: number; leading: boolean; nextMinimum: number; endAt: number }
+  | { accepted: false; bidderId: string; clientBidId: string; auctionId: string; reason: string; nextMinimum: number };
+
+const AUCTION_COLUMNS = `
+  a.id, a.title, a.currency, a.price_scale, a.seller_id, a.state, a.starting_price, a.reserve_price,
+  a.increments, a.start_at, a.end_at, a.scheduled_end_at, a.soft_close_window_ms, a.soft_close_extension_ms,
+  a.current_price, a.leader_id, a.leader_max, a.bid_count, a.last_seq, a.reserve_met,
+  l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
+
+/**
+ * Every statement of the bidding hot path, in one place. A batch of bids for one auction
+ * is one transaction: lock the auction row (the arbiter between app processes), look up
+ * earlier answers, insert the decided bids and rejections, update the book.
+ */
+@Injectable()
+export class AuctionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async transaction<T>(work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+    const tx = this.dataSource.createQueryRunner();
+    await tx.connect();
+    try {
+      await tx.startTransaction();
+      const result = await work(tx);
+      await tx.commitTransaction();
+      return result;
+    } catch (error) {
+      if (tx.isTransactionActive) await tx.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await tx.release();
+    }
+  }
+
+  async lockAuction(tx: QueryRunner, id: string): Promise<LockedAuction | null> {
+    const rows = (await tx.query(
+      `SELECT ${AUCTION_COLUMNS} FROM auctions a
+         LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
+        WHERE a.id = $1 FOR UPDATE OF a`,
+      [id],
+    )) as AuctionDbRow[];
+    return rows[0] ? toLockedAuction(rows[0]) : null;
+  }
+
+  async findAuction(id: string): Promise<LockedAuction | null> {
+    const rows = await this.dataSource.query<AuctionDbRow[]>(
+      `SELECT ${AUCTION_COLUMNS} FROM auctions a
+         LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
+        WHERE a.id = $1`,
+      [id],
+    );
+    return rows[0] ? toLockedAuction(rows[0]) : null;
+  }
+
+  async findAnswers(tx: QueryRunner, keys: { bidderId: string; clientBidId: string }[]): Promise<StoredAnswer[]> {
+    if (keys.length === 0) return [];
+    const params = [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)];
+    const accepted = (await tx.query(
+      `SELECT b.bidder_id, b.client_bid_id, b.auction_id, b.seq, b.price_after, b.leads, b.next_minimum, b.end_at_after
+         FROM bids b JOIN unnest($1::uuid[], $2::text[]) AS k(bidder_id, client_bid_id)
+           ON b.bidder_id = k.bidder_id AND b.client_bid_id = k.client_bid_id`,
+      params,
+    )) as Record<string, unknown>[];
+    const rejected = (await tx.query(
+      `SELECT r.bidder_id, r.client_bid_id, r.auction_id, r.reason, r.next_minimum
+         FROM bid_rejections r JOIN unnest($1::uuid[], $2::text[]) AS k(bidder_id, client_bid_id)
+           ON r.bidder_id = k.bidder_id AND r.client_bid_id = k.client_bid_id`,
+      params,
+    )) as Record<string, unknown>[];
+    return [
+      ...accepted.map((r) => ({
+        accepted: true as const,
+        bidderId: String(r.bidder_id),
+        clientBidId: String(r.client_bid_id),
+        auctionId: String(r.auction_id),
+        seq: int(r.seq),
+        price: int(r.price_after),
+        leading: Boolean(r.leads),
+        nextMinimum: int(r.next_minimum),
+        endAt: (r.end_at_after as Date).getTime(),
+      })),
+      ...rejected.map((r) => ({
+        accepted: false as const,
+        bidderId: String(r.bidder_id),
+        clientBidId: String(r.client_bid_id),
+        auctionId: String(r.auction_id),
+        reason: String(r.reason),
+        nextMinimum: int(r.next_minimum),
+      })),
+    ];
+  }
+
+  async insertBids(tx: QueryRunner, auctionId: string, rows: BidRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO bids (auction_id, seq, bidder_id, kind, amount, max_amount, client_bid_id, received_at,
+                         price_after, leads, next_minimum, end_at_after, extended)
+       SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::varchar[], $5::bigint[], $6::bigint[], $7::varchar[],
+                                $8::timestamptz[], $9::bigint[], $10::boolean[], $11::bigint[], $12::timestamptz[], $13::boolean[])`,
+      [
+        auctionId,
+        rows.map((r) => r.seq),
+        rows.map((r) => r.bidderId),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.amount),
+        rows.map((r) => r.maxAmount),
+        rows.map((r) => r.clientBidId),
+        rows.map((r) => new Date(r.receivedAt)),
+        rows.map((r) => r.priceAfter),
+        rows.map((r) => r.leading),
+        rows.map((r) => r.nextMinimum),
+        rows.map((r) => new Date(r.endAtAfter)),
+        rows.map((r) => r.extended),
+      ],
+    );
+  }
+
+  async insertRejections(tx: QueryRunner, rows: RejectionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO bid_rejections (bidder_id, client_bid_id, auction_id, amount, reason, next_minimum, received_at)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::bigint[], $5::varchar[], $6::bigint[], $7::timestamptz[])`,
+      [
+        rows.map((r) => r.bidderId),
+        rows.map((r) => r.clientBidId),
+        rows.map((r) => r.auctionId),
+        rows.map((r) => r.amount),
+        rows.map((r) => r.reason),
+        rows.map((r) => r.nextMinimum),
+        rows.map((r) => new Date(r.receivedAt)),
+      ],
+    );
+  }
+
+  async updateBook(tx: QueryRunner, auction: LockedAuction, lastSeq: number): Promise<void> {
+    const { book } = auction;
+    await tx.query(
+      `UPDATE auctions SET current_price = $2, leader_id = $3, leader_max = $4, bid_count = $5, last_seq = $6,
+              end_at = $7, updated_at = now()
+        WHERE id = $1`,
+      [auction.id, book.currentPrice, book.leaderId, book.leaderMax, book.bidCount, lastSeq, new Date(book.endAt)],
+    );
+  }
+
+  async closeAuction(tx: QueryRunner, id: string, winnerId: string | null, reserveMet: boolean): Promise<void> {
+    await tx.query(
+      `UPDATE auctions SET state = 'closed', closed_at = now(), winner_id = $2, reserve_met = $3, updated_at = now()
+        WHERE id = $1`,
+      [id, winnerId, reserveMet],
+    );
+  }
+
+  /** Auctions whose state must change: scheduled ones that started, open ones past their end + grace. */
+  async findDueTransitions(closeGraceMs: number): Promise<{ id: string; state: string }[]> {
+    return await this.dataSource.query<{ id: string; state: string }[]>(
+      `SELECT id, state FROM auctions
+        WHERE (state = 'scheduled' AND start_at <= now())
+           OR (state <> 'closed' AND end_at <= now() - make_interval(secs => $1::double precision / 1000))
+        ORDER BY end_at LIMIT 500`,
+      [closeGraceMs],
+    );
+  }
+
+  async openAuction(id: string): Promise<boolean> {
+    const result = await this.dataSource.query<[unknown, number]>(
+      `UPDATE auctions SET state = 'open', updated_at = now() WHERE id = $1 AND state = 'scheduled' AND start_at <= now()`,
+      [id],
+    );
+    return result[1] > 0;
+  }
+
+  async bidHistory(auctionId: string, afterSeq: number, limit: number): Promise<HistoryRow[]> {
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      `SELECT b.seq, b.kind, b.amount, b.price_after, b.next_minimum, b.end_at_after, b.received_at, b.extended,
+              b.bidder_id, bp.pseudonym AS bidder_pseudonym, lp.pseudonym AS leader_pseudonym,
+              a.reserve_price
+         FROM bids b
+         JOIN bidders bp ON bp.id = b.bidder_id
+         JOIN auctions a ON a.id = b.auction_id
+         LEFT JOIN LATERAL (
+           SELECT x.bidder_id FROM bids x WHERE x.auction_id = b.auction_id AND x.seq <= b.seq AND x.leads
+           ORDER BY x.seq DESC LIMIT 1) lead ON true
+         LEFT JOIN bidders lp ON lp.id = lead.bidder_id
+        WHERE b.auction_id = $1 AND b.seq > $2
+        ORDER BY b.seq LIMIT $3`,
+      [auctionId, afterSeq, limit],
+    );
+    return rows.map((r) => ({
+      seq: int(r.seq),
+      kind: r.kind as 'bid' | 'proxy',
+      amount: int(r.amount),
+      price: int(r.price_after),
+      nextMinimum: int(r.next_minimum),
+      endAt: (r.end_at_after as Date).getTime(),
+      receivedAt: (r.received_at as Date).getTime(),
+      extended: Boolean(r.extended),
+      bidderId: String(r.bidder_id),
+      bidderPseudonym: String(r.bidder_pseudonym),
+      leaderPseudonym: typeof r.leader_pseudonym === 'string' ? r.leader_pseudonym : '',
+      reservePrice: r.reserve_price === null ? null : int(r.reserve_price),
+    }));
+  }
+
+  async createAuction(input: NewAuction): Promise<string> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `INSERT INTO auctions (title, description, seller_id, currency, price_scale, starting_price, reserve_price, increments,
+                             start_at, scheduled_end_at, end_at, soft_close_window_ms, soft_close_extension_ms, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, CASE WHEN $9 <= now() THEN 'open' ELSE 'scheduled' END)
+       RETURNING id`,
+      [
+        input.title, input.description, input.sellerId, input.currency, input.priceScale, input.startingPrice,
+        input.reservePrice, JSON.stringify(input.increments), new Date(input.startAt), new Date(input.endAt),
+        input.softCloseWindowMs, input.softCloseExtensionMs,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  async listAuctions(status: string | undefined, limit: number, offset: number): Promise<LockedAuction[]> {
+    const rows = await this.dataSource.query<AuctionDbRow[]>(
+      `SELECT ${AUCTION_COLUMNS} FROM auctions a
+         LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
+        WHERE ($1::text IS NULL OR a.state = $1)
+        ORDER BY a.end_at, a.id LIMIT $2 OFFSET $3`,
+      [status ?? null, limit, offset],
+    );
+    return rows.map(toLockedAuction);
+  }
+
+  async ensureBidder(handle: string): Promise<BidderIdentity> {
+    const rows = await this.dataSource.query<BidderIdentity[]>(
+      `INSERT INTO bidders (handle, pseudonym)
+       VALUES ($1, 'bidder-' || substr(md5(gen_random_uuid()::text), 1, 8))
+       ON CONFLICT (handle) DO UPDATE SET handle = EXCLUDED.handle
+       RETURNING id, handle, pseudonym`,
+      [handle],
+    );
+    return rows[0];
+  }
+}
+
+export interface NewAuction {
+  title: string;
+  description: string;
+  sellerId: string | null;
+  currency: string;
+  priceScale: number;
+  startingPrice: number;
+  reservePrice: number | null;
+  increments: readonly IncrementBand[];
+  startAt: number;
+  endAt: number;
+  softCloseWindowMs: number;
+  softCloseExtensionMs: number;
+}
+
+export interface HistoryRow {
+  seq: number;
+  kind: 'bid' | 'proxy';
+  amount: number;
+  price: number;
+  nextMinimum: number;
+  endAt: number;
+  receivedAt: number;
+  extended: boolean;
+  bidderId: string;
+  bidderPseudonym: string;
+  leaderPseudonym: string;
+  reservePrice: number | null;
+}
+
+interface AuctionDbRow {
+  id: string;
+  title: string;
+  currency: string;
+  price_scale: number;
+  seller_id: string | null;
+  state: 'scheduled' | 'open' | 'closed';
+  starting_price: string;
+  reserve_price: string | null;
+  increments: IncrementBand[];
+  start_at: Date;
+  end_at: Date;
+  scheduled_end_at: Date;
+  soft_close_window_ms: number;
+  soft_close_extension_ms: number;
+  current_price: string;
+  leader_id: string | null;
+  leader_max: string;
+  bid_count: number;
+  last_seq: string;
+  reserve_met: boolean | null;
+  leader_pseudonym: string | null;
+  winner_pseudonym: string | null;
+}
+
+function toLockedAuction(r: AuctionDbRow): LockedAuction {
+  return {
+    id: r.id,
+    title: r.title,
+    currency: r.currency,
+    priceScale: r.price_scale,
+    sellerId: r.seller_id,
+    state: r.state,
+    terms: {
+      startingPrice: int(r.starting_price),
+      reservePrice: r.reserve_price === null ? null : int(r.reserve_price),
+      increments: r.increments,
+      startAt: r.start_at.getTime(),
+      endAt: r.scheduled_end_at.getTime(),
+      softCloseWindowMs: r.soft_close_window_ms,
+      softCloseExtensionMs: r.soft_close_extension_ms,
+    },
+    book: {
+      closed: r.state === 'closed',
+      currentPrice: int(r.current_price),
+      leaderId: r.leader_id,
+      leaderMax: int(r.leader_max),
+      bidCount: r.bid_count,
+      endAt: r.end_at.getTime(),
+    },
+    lastSeq: int(r.last_seq),
+    leaderPseudonym: r.leader_pseudonym,
+    winnerPseudonym: r.winner_pseudonym,
+    reserveMetAtClose: r.reserve_met,
+  };
+}
+
+/** bigint columns arrive as strings; amounts are always safe integers. */
+function int(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${String(value)}`);
+  return n;
+}

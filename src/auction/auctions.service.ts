@@ -1,0 +1,138 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { AuctionRepository } from './auction.repository';
+import type { HistoryRow } from './auction.repository';
+import type { LockedAuction } from './auction.types';
+import { minimumNextBid, reserveMet, statusAt } from './domain/auction-rules';
+import { DEFAULT_INCREMENTS, validateIncrementTable } from './domain/increments';
+import type { CreateAuctionDto } from './dto/create-auction.dto';
+
+/** What anyone may see of an auction: never the reserve price or proxy maxima. */
+export interface AuctionView {
+  id: string;
+  title: string;
+  currency: string;
+  priceScale: number;
+  status: 'scheduled' | 'open' | 'closed';
+  startingPrice: number;
+  currentPrice: number;
+  leader: string | null;
+  bidCount: number;
+  lastSeq: number;
+  nextMinimum: number;
+  hasReserve: boolean;
+  reserveMet: boolean;
+  startAt: string;
+  endAt: string;
+  scheduledEndAt: string;
+  softCloseWindowSeconds: number;
+  softCloseExtensionSeconds: number;
+  winner: string | null;
+}
+
+export interface BidView {
+  seq: number;
+  bidder: string;
+  kind: 'bid' | 'proxy';
+  amount: number;
+  price: number;
+  leader: string;
+  nextMinimum: number;
+  reserveMet: boolean;
+  extended: boolean;
+  endAt: string;
+  receivedAt: string;
+}
+
+@Injectable()
+export class AuctionsService {
+  constructor(private readonly repository: AuctionRepository) {}
+
+  async create(dto: CreateAuctionDto): Promise<AuctionView> {
+    const increments = dto.increments?.map((b) => ({ upTo: b.upTo ?? null, increment: b.increment })) ?? DEFAULT_INCREMENTS;
+    const invalid = validateIncrementTable(increments);
+    if (invalid) throw new BadRequestException(`increments: ${invalid}`);
+    const startAt = dto.startAt ? Date.parse(dto.startAt) : Date.now();
+    const endAt = Date.parse(dto.endAt);
+    if (!(endAt > startAt)) throw new BadRequestException('endAt must be after startAt');
+    if (dto.reservePrice !== undefined && dto.reservePrice < dto.startingPrice) {
+      throw new BadRequestException('reservePrice must be at least startingPrice');
+    }
+    const seller = dto.sellerHandle ? await this.repository.ensureBidder(dto.sellerHandle) : null;
+    const id = await this.repository.createAuction({
+      title: dto.title,
+      description: dto.description ?? '',
+      sellerId: seller?.id ?? null,
+      currency: dto.currency,
+      priceScale: dto.priceScale ?? 2,
+      startingPrice: dto.startingPrice,
+      reservePrice: dto.reservePrice ?? null,
+      increments,
+      startAt,
+      endAt,
+      softCloseWindowMs: (dto.softCloseWindowSeconds ?? 60) * 1000,
+      softCloseExtensionMs: (dto.softCloseExtensionSeconds ?? 60) * 1000,
+    });
+    return this.get(id);
+  }
+
+  async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0): Promise<AuctionView[]> {
+    return (await this.repository.listAuctions(status, limit, offset)).map(toView);
+  }
+
+  async get(id: string): Promise<AuctionView> {
+    const auction = await this.find(id);
+    if (!auction) throw new NotFoundException(`no auction ${id}`);
+    return toView(auction);
+  }
+
+  async find(id: string): Promise<LockedAuction | null> {
+    return /^[0-9a-f-]{36}$/i.test(id) ? this.repository.findAuction(id) : null;
+  }
+
+  async history(id: string, afterSeq = 0, limit = 100): Promise<{ bids: BidView[]; nextAfterSeq: number | null }> {
+    await this.get(id);
+    const rows = await this.repository.bidHistory(id, afterSeq, limit);
+    return { bids: rows.map(toBidView), nextAfterSeq: rows.length === limit ? rows[rows.length - 1].seq : null };
+  }
+}
+
+export function toView(a: LockedAuction, now = Date.now()): AuctionView {
+  const status = a.state === 'closed' ? 'closed' : statusAt(a.terms, a.book, now);
+  return {
+    id: a.id,
+    title: a.title,
+    currency: a.currency,
+    priceScale: a.priceScale,
+    status,
+    startingPrice: a.terms.startingPrice,
+    currentPrice: a.book.currentPrice,
+    leader: a.leaderPseudonym,
+    bidCount: a.book.bidCount,
+    lastSeq: a.lastSeq,
+    nextMinimum: minimumNextBid(a.terms, a.book),
+    hasReserve: a.terms.reservePrice !== null,
+    reserveMet: reserveMet(a.terms, a.book),
+    startAt: new Date(a.terms.startAt).toISOString(),
+    endAt: new Date(a.book.endAt).toISOString(),
+    scheduledEndAt: new Date(a.terms.endAt).toISOString(),
+    softCloseWindowSeconds: a.terms.softCloseWindowMs / 1000,
+    softCloseExtensionSeconds: a.terms.softCloseExtensionMs / 1000,
+    winner: a.state === 'closed' ? a.winnerPseudonym : null,
+  };
+}
+
+export function toBidView(r: HistoryRow): BidView {
+  return {
+    seq: r.seq,
+    bidder: r.bidderPseudonym,
+    kind: r.kind,
+    amount: r.amount,
+    price: r.price,
+    leader: r.leaderPseudonym,
+    nextMinimum: r.nextMinimum,
+    reserveMet: r.reservePrice === null || r.price >= r.reservePrice,
+    extended: r.extended,
+    endAt: new Date(r.endAt).toISOString(),
+    receivedAt: new Date(r.receivedAt).toISOString(),
+  };
+}
