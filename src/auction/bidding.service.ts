@@ -15,6 +15,8 @@ interface PendingBid {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_BID_ID = /^[\x21-\x7e]{1,64}$/;
+/** 10^15 minor units: far above any real bid, and next-minimum arithmetic stays exact. */
+export const MAX_BID_AMOUNT = 1e15;
 /** Transient answers are not stored: a retry with the same client bid id is decided afresh. */
 const TRANSIENT: ReadonlySet<BidRejection> = new Set(['RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE', 'UNKNOWN_AUCTION']);
 const UNIQUE_VIOLATION = '23505';
@@ -41,6 +43,7 @@ export class BiddingService {
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
+    if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!UUID.test(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
     return this.batcher.submit(request.auctionId, { bidder, request });
   }
