@@ -76,7 +76,7 @@ export class AuctionsService {
   }
 
   async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0): Promise<AuctionView[]> {
-    return (await this.repository.listAuctions(status, limit, offset)).map(toView);
+    return (await this.repository.listAuctions(status, limit, offset)).map((a) => toView(a));
   }
 
   async get(id: string): Promise<AuctionView> {

@@ -1,0 +1,110 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import type { BidderIdentity } from '../auction/auction.types';
+import { AuctionsService } from '../auction/auctions.service';
+import { BiddersService } from '../auction/bidders.service';
+import { BiddingService } from '../auction/bidding.service';
+import { AppConfig } from '../config/app-config';
+import { decideBotBid, makeBots } from './bidding-bots';
+import type { BotBidder, OpenAuctionView } from './bidding-bots';
+
+const LOTS = [
+  'Leica M6 rangefinder, 1986', 'Omega Speedmaster Professional', 'First edition "Dune", 1965', 'Eames lounge chair',
+  'Fender Stratocaster, 1972', 'Nintendo Game Boy, sealed', 'Mid-century teak sideboard', 'Vintage Rolex Datejust',
+  'Original Apple Macintosh 128K', 'Hermès silk scarf', 'Signed Pelé football shirt', 'Bang & Olufsen Beogram 4000',
+];
+const BOT_COUNT = 9;
+
+/**
+ * Live auctions out of the box: keeps SIM_AUCTIONS auctions open and has seeded bot
+ * bidders (steady, proxy, sniper) bid on them through the same BiddingService as people.
+ */
+@Injectable()
+export class AuctionBotsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuctionBotsService.name);
+  private readonly timers: NodeJS.Timeout[] = [];
+  private rng: RandomGenerator = xoroshiro128plus(0);
+  private bots: { bot: BotBidder; identity: BidderIdentity }[] = [];
+  private open: OpenAuctionView[] = [];
+  private busy = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly auctions: AuctionsService,
+    private readonly bidding: BiddingService,
+    private readonly bidders: BiddersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { SIM_ENABLED, SIM_AUCTIONS, SIM_BIDS_PER_SECOND, SIM_SEED } = this.config.env;
+    if (!SIM_ENABLED || SIM_AUCTIONS === 0) return;
+    this.rng = xoroshiro128plus(SIM_SEED + 1);
+    const cast = makeBots(BOT_COUNT, this.rng);
+    this.bots = await Promise.all(cast.map(async (bot) => ({ bot, identity: await this.bidders.ensure(bot.handle) })));
+    await this.refresh();
+    this.timers.push(setInterval(() => void this.refresh(), 1000));
+    if (SIM_BIDS_PER_SECOND > 0) this.timers.push(setInterval(() => void this.bidOnce(), 1000 / SIM_BIDS_PER_SECOND));
+    this.timers.forEach((t) => t.unref());
+    this.logger.log(`${BOT_COUNT} bot bidders on ${SIM_AUCTIONS} simulated auctions`);
+  }
+
+  onApplicationShutdown(): void {
+    this.timers.forEach((t) => clearInterval(t));
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const views = await this.auctions.list('open', 200);
+      this.open = views
+        .filter((v) => v.status === 'open')
+        .map((v) => ({ id: v.id, startingPrice: v.startingPrice, currentPrice: v.currentPrice, nextMinimum: v.nextMinimum,
+          leader: v.leader, endAtMs: Date.parse(v.endAt) }));
+      for (let missing = this.config.env.SIM_AUCTIONS - this.open.length; missing > 0; missing--) await this.createOne();
+    } catch (error) {
+      this.logger.warn(`auction simulator refresh failed: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async createOne(): Promise<void> {
+    const startingPrice = uniformInt(this.rng, 10, 500) * 100;
+    const withReserve = uniformInt(this.rng, 0, 9) < 4;
+    const minutes = uniformInt(this.rng, 3, 8);
+    await this.auctions.create({
+      title: LOTS[uniformInt(this.rng, 0, LOTS.length - 1)],
+      description: 'Simulated lot',
+      sellerHandle: 'sim-seller',
+      currency: 'EUR',
+      priceScale: 2,
+      startingPrice,
+      reservePrice: withReserve ? startingPrice * uniformInt(this.rng, 15, 30) / 10 : undefined,
+      endAt: new Date(Date.now() + minutes * 60_000).toISOString(),
+      softCloseWindowSeconds: 30,
+      softCloseExtensionSeconds: 30,
+    });
+  }
+
+  private async bidOnce(): Promise<void> {
+    if (this.open.length === 0 || this.bots.length === 0) return;
+    const auction = this.open[uniformInt(this.rng, 0, this.open.length - 1)];
+    const { bot, identity } = this.bots[uniformInt(this.rng, 0, this.bots.length - 1)];
+    const bid = decideBotBid(bot, identity.pseudonym, auction, Date.now(), this.rng);
+    if (!bid) return;
+    const outcome = await this.bidding.placeBid(identity, {
+      auctionId: auction.id,
+      amount: bid.amount,
+      maxAmount: bid.maxAmount,
+      clientBidId: `${bot.handle}-${Date.now()}-${uniformInt(this.rng, 0, 1e9)}`,
+      receivedAt: Date.now(),
+    });
+    // Keep the local view current so the next bot decides on fresh prices.
+    if (outcome.accepted) Object.assign(auction, { currentPrice: outcome.price, nextMinimum: outcome.nextMinimum, endAtMs: outcome.endAt, leader: outcome.leading ? identity.pseudonym : auction.leader });
+    else if (outcome.nextMinimum) auction.nextMinimum = outcome.nextMinimum;
+  }
+}

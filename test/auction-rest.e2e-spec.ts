@@ -1,0 +1,69 @@
+import { createAuction, placeBid } from './support/auctions';
+import { startTestPlatform } from './support/platform';
+import type { TestPlatform } from './support/platform';
+import { StreamClient } from './support/stream-client';
+
+describe('auctions REST API', () => {
+  let platform: TestPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform();
+  });
+  afterAll(() => platform.stop());
+
+  const post = (body: unknown) =>
+    fetch(`${platform.url}/v1/auctions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('creates an auction and never reveals its reserve price', async () => {
+    const created = await createAuction(platform.url, { title: 'Leica M6', startingPrice: 150_000, reservePrice: 200_000 });
+    expect(created).toMatchObject({ title: 'Leica M6', status: 'open', startingPrice: 150_000, currentPrice: 0, nextMinimum: 150_000,
+      hasReserve: true, reserveMet: false, bidCount: 0, leader: null });
+    expect(JSON.stringify(created)).not.toContain('200000');
+    const fetched = (await (await fetch(`${platform.url}/v1/auctions/${created.id}`)).json()) as Record<string, unknown>;
+    expect(fetched).toMatchObject({ id: created.id, status: 'open' });
+  });
+
+  it('lists auctions by status', async () => {
+    const open = await createAuction(platform.url);
+    const later = await createAuction(platform.url, { startInMs: 3_600_000, endInMs: 7_200_000 });
+    const openList = (await (await fetch(`${platform.url}/v1/auctions?status=open&limit=200`)).json()) as { id: string; status: string }[];
+    expect(openList.some((a) => a.id === open.id)).toBe(true);
+    expect(openList.every((a) => a.status === 'open')).toBe(true);
+    const scheduled = (await (await fetch(`${platform.url}/v1/auctions?status=scheduled&limit=200`)).json()) as { id: string; status: string }[];
+    expect(scheduled.find((a) => a.id === later.id)?.status).toBe('scheduled');
+  });
+
+  it('pages the bid history by seq', async () => {
+    const auction = await createAuction(platform.url, { startingPrice: 1000 });
+    const [a, b] = await Promise.all([
+      StreamClient.connect(`${platform.wsUrl}?bidder=rest-a-${auction.id.slice(0, 8)}`),
+      StreamClient.connect(`${platform.wsUrl}?bidder=rest-b-${auction.id.slice(0, 8)}`),
+    ]);
+    for (let i = 0; i < 5; i++) await placeBid(i % 2 ? b : a, auction.id, 1000 + i * 50);
+    a.close();
+    b.close();
+    const page1 = (await (await fetch(`${platform.url}/v1/auctions/${auction.id}/bids?limit=3`)).json()) as { bids: { seq: number; amount: number }[]; nextAfterSeq: number };
+    expect(page1.bids.map((x) => [x.seq, x.amount])).toEqual([[1, 1000], [2, 1050], [3, 1100]]);
+    expect(page1.nextAfterSeq).toBe(3);
+    const page2 = (await (await fetch(`${platform.url}/v1/auctions/${auction.id}/bids?afterSeq=3&limit=3`)).json()) as { bids: { seq: number }[]; nextAfterSeq: number | null };
+    expect(page2.bids.map((x) => x.seq)).toEqual([4, 5]);
+    expect(page2.nextAfterSeq).toBeNull();
+  });
+
+  it.each([
+    [{ title: 'x', currency: 'EUR', startingPrice: 10.5, endAt: new Date(Date.now() + 60_000).toISOString() }, 'startingPrice'],
+    [{ title: 'x', currency: 'euro', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString() }, 'currency'],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() - 60_000).toISOString() }, 'endAt must be after startAt'],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, reservePrice: 50, endAt: new Date(Date.now() + 60_000).toISOString() }, 'reservePrice'],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString(), increments: [{ upTo: 500, increment: 5 }] }, 'increments'],
+  ])('answers a bad auction with 400 naming the problem (%j)', async (body, problem) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain(problem);
+  });
+
+  it('answers 404 for an unknown auction and serves the OpenAPI document', async () => {
+    expect((await fetch(`${platform.url}/v1/auctions/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    const openApi = (await (await fetch(`${platform.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/v1/auctions', '/v1/auctions/{id}', '/v1/auctions/{id}/bids']));
+  });
+});
