@@ -18,3 +18,6 @@ execFileSync(process.execPath, [bin('pbjs'), '-t', 'static-module', '-w', 'commo
   '--no-beautify', '-p', protoDir, '-o', js, ...files], { cwd: protoDir, stdio: 'inherit' });
 execFileSync(process.execPath, [bin('pbts'), '--no-comments', '-o', path.join(outDir, 'bidtape.d.ts'), js],
   { stdio: 'inherit' });
+// The same contract as a JSON descriptor for browsers (protobufjs light build, no codegen there).
+execFileSync(process.execPath, [bin('pbjs'), '-t', 'json', '-p', protoDir, '-o', path.join(outDir, 'bidtape.json'), ...files],
+  { cwd: protoDir, stdio: 'inherit' });

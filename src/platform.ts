@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { CloseCode } from './gateway/close-codes';
 import { ConnectionRegistry } from './gateway/connection-registry.service';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
+import { serveWebAssets } from './web/static-assets';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -33,9 +35,10 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     embedded = await startEmbeddedPostgres({ dataDir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT, persistent: true });
   }
   try {
-    const app = await NestFactory.create(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
       bufferLogs: true,
     });
+    serveWebAssets(app);
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

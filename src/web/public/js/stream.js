@@ -1,0 +1,166 @@
+// Browser client for the bidtape.v1.proto subprotocol: binary protobuf frames decoded with the
+// protobufjs light build and the contract's JSON descriptor (/assets/bidtape.json).
+// Reconnects with backoff and re-sends what the page subscribed to.
+
+/* global protobuf */
+
+let typesPromise;
+function loadTypes() {
+  typesPromise ??= fetch('/assets/bidtape.json')
+    .then((r) => r.json())
+    .then((json) => {
+      const root = protobuf.Root.fromJSON(json);
+      return {
+        ClientMessage: root.lookupType('bidtape.v1.ClientMessage'),
+        ServerMessage: root.lookupType('bidtape.v1.ServerMessage'),
+        enums: {
+          BidRejectReason: root.lookupEnum('bidtape.v1.BidRejectReason').valuesById,
+          OutbidReason: root.lookupEnum('bidtape.v1.OutbidReason').valuesById,
+          AuctionStatus: root.lookupEnum('bidtape.v1.AuctionStatus').valuesById,
+          ErrorCode: root.lookupEnum('bidtape.v1.ErrorCode').valuesById,
+        },
+      };
+    });
+  return typesPromise;
+}
+
+export class Stream extends EventTarget {
+  constructor({ bidder } = {}) {
+    super();
+    this.bidder = bidder || null;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.symbolSubscription = null; // { symbols, maxRate }
+    this.auctionWatches = new Map(); // auctionId -> last seq seen
+    this.state = 'connecting';
+    this.everLive = false;
+    this.delayMs = 250;
+  }
+
+  async connect() {
+    this.types = await loadTypes();
+    this.open();
+  }
+
+  get enums() {
+    return this.types.enums;
+  }
+
+  open() {
+    const url = new URL('/v1/stream', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.bidder) url.searchParams.set('bidder', this.bidder);
+    const ws = new WebSocket(url, 'bidtape.v1.proto');
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      this.delayMs = 250;
+      this.setState(this.everLive ? 'resumed' : 'live');
+      this.everLive = true;
+      if (this.symbolSubscription) this.send({ subscribe: this.symbolSubscription });
+      for (const [auctionId, seq] of this.auctionWatches) {
+        this.send({ subscribeAuction: seq ? { auctionId, fromSeq: seq } : { auctionId } });
+      }
+    };
+    ws.onmessage = (event) => {
+      const message = this.types.ServerMessage.decode(new Uint8Array(event.data));
+      this.route(message);
+    };
+    ws.onclose = () => {
+      if (this.closedByPage) return;
+      this.setState('reconnecting');
+      for (const [, reject] of this.pending.values()) reject(new Error('connection lost'));
+      this.pending.clear();
+      setTimeout(() => this.open(), this.delayMs + Math.random() * this.delayMs);
+      this.delayMs = Math.min(this.delayMs * 2, 5000);
+    };
+  }
+
+  close() {
+    this.closedByPage = true;
+    this.ws?.close(1000);
+  }
+
+  setState(state) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: state }));
+  }
+
+  send(fields) {
+    const id = this.nextId++;
+    const payload = this.types.ClientMessage.encode(this.types.ClientMessage.fromObject({ id, ...fields })).finish();
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(payload);
+    return id;
+  }
+
+  request(fields) {
+    return new Promise((resolve, reject) => {
+      const id = this.send(fields);
+      this.pending.set(id, [resolve, reject]);
+    });
+  }
+
+  subscribeSymbols(symbols, maxRate) {
+    this.symbolSubscription = { symbols, maxRate };
+    this.send({ subscribe: this.symbolSubscription });
+  }
+
+  watchAuction(auctionId) {
+    for (const id of this.auctionWatches.keys()) {
+      if (id !== auctionId) this.send({ unsubscribeAuction: { auctionId: id } });
+    }
+    this.auctionWatches = new Map([[auctionId, 0]]);
+    this.send({ subscribeAuction: { auctionId } });
+  }
+
+  placeBid(auctionId, amount, maxAmount) {
+    const clientBidId = crypto.randomUUID();
+    const placeBid = { auctionId, amount, clientBidId };
+    if (maxAmount) placeBid.maxAmount = maxAmount;
+    return this.request({ placeBid });
+  }
+
+  route(message) {
+    const kind = message.kind;
+    const body = message[kind];
+    const requestId = body?.requestId;
+    if ((kind === 'bidAccepted' || kind === 'bidRejected') && this.pending.has(requestId)) {
+      this.pending.get(requestId)[0]({ kind, ...body });
+      this.pending.delete(requestId);
+    }
+    if (kind === 'bidUpdate' && this.auctionWatches.has(body.auctionId)) {
+      if (body.seq <= this.auctionWatches.get(body.auctionId)) return; // already seen (resume overlap)
+      this.auctionWatches.set(body.auctionId, body.seq);
+    }
+    if (kind === 'auctionSnapshot' && this.auctionWatches.has(body.state.auctionId)) {
+      this.auctionWatches.set(body.state.auctionId, Math.max(this.auctionWatches.get(body.state.auctionId), body.state.seq));
+    }
+    this.dispatchEvent(new CustomEvent(kind, { detail: body }));
+  }
+}
+
+/** Integer minor units to a decimal string, without floating point: 1234567, 2 → "12,345.67". */
+export function formatMinor(amount, scale) {
+  const negative = amount < 0;
+  const digits = String(Math.abs(amount)).padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = scale > 0 ? '.' + digits.slice(digits.length - scale) : '';
+  return (negative ? '-' : '') + whole + fraction;
+}
+
+/** Parses "12.3" with the given scale into integer minor units, or null. */
+export function parseMinor(text, scale) {
+  const match = /^\s*(\d+)(?:[.,](\d*))?\s*$/.exec(text);
+  if (!match || (match[2] ?? '').length > scale) return null;
+  return Number(match[1] + (match[2] ?? '').padEnd(scale, '0'));
+}
+
+export function stateBadge(stream, element) {
+  const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', resumed: 'Live (resumed)' };
+  const update = () => {
+    element.textContent = labels[stream.state] ?? stream.state;
+    element.dataset.state = stream.state;
+  };
+  stream.addEventListener('state', update);
+  update();
+}

@@ -1,0 +1,85 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createAuction } from './support/auctions';
+import { ARTIFACTS, browserAvailable, launchBrowser } from './support/browser';
+import { startTestPlatform } from './support/platform';
+import type { TestPlatform } from './support/platform';
+
+const describeBrowser = browserAvailable() ? describe : describe.skip;
+
+describeBrowser('web pages in headless Chromium', () => {
+  let platform: TestPlatform;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ SIM_ENABLED: 'true', SIM_TICKS_PER_SECOND: '300', SIM_AUCTIONS: '0' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  const lastPrice = (page: Page, symbol: string) => page.locator(`.card[data-symbol="${symbol}"] [data-testid=last]`).textContent();
+
+  it('ticker board: live prices that change, over the binary protocol', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const frames: string[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? 'text' : 'binary')));
+    await page.goto(`${platform.url}/`);
+    await page.locator('[data-testid=connection-state][data-state=live]').waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('.card[data-symbol="BTC-USD"] [data-testid=last]')?.textContent !== '—');
+    const first = await lastPrice(page, 'BTC-USD');
+    expect(first).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+    await page.waitForFunction((initial) => document.querySelector('.card[data-symbol="BTC-USD"] [data-testid=last]')?.textContent !== initial, first, { timeout: 10_000 });
+    expect(frames.length).toBeGreaterThan(2);
+    expect(frames.every((f) => f === 'binary')).toBe(true);
+
+    // One update per second per symbol: updates now stand for several conflated ones.
+    await page.selectOption('#rate', '1');
+    await page.waitForFunction(() => [...document.querySelectorAll('.card .conflated')].some((e) => /updates in 1/.test(e.textContent ?? '')), undefined, { timeout: 10_000 });
+    await page.waitForTimeout(1500); // let the charts draw a little history for the screenshot
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ticker-board.png') });
+    await page.close();
+  }, 60_000);
+
+  it('auction room: a bid in one browser appears in another, which is then outbid', async () => {
+    const auction = await createAuction(platform.url, { title: 'Leica M6 rangefinder, 1986', startingPrice: 150_000, reservePrice: 180_000, endInMs: 600_000 });
+    const run = Math.random().toString(36).slice(2, 7);
+    const open = async (handle: string) => {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      await context.addInitScript((h) => localStorage.setItem('bidtape.handle', h), handle);
+      const page = await context.newPage();
+      page.setDefaultTimeout(8000);
+      await page.goto(`${platform.url}/auctions.html?auction=${auction.id}`);
+      await page.locator('[data-testid=connection-state][data-state=live]').waitFor();
+      await page.locator('.room .title', { hasText: 'Leica' }).waitFor();
+      return page;
+    };
+    const alice = await open(`alice${run}`);
+    const bob = await open(`bob${run}`);
+
+    await alice.fill('[data-testid=amount]', '1500');
+    await alice.click('[data-testid=place-bid]');
+    await alice.locator('[data-testid=feedback]', { hasText: 'Accepted: you lead at EUR 1,500.00' }).waitFor();
+    await bob.locator('[data-testid=price]', { hasText: 'EUR 1,500.00' }).waitFor();
+    expect(await bob.locator('.ladder tbody tr').count()).toBe(1);
+
+    await bob.fill('[data-testid=amount]', '1490');
+    await bob.click('[data-testid=place-bid]');
+    await bob.locator('[data-testid=feedback]', { hasText: 'next valid bid EUR 1,510.00' }).waitFor();
+
+    await bob.fill('[data-testid=amount]', '1600');
+    await bob.fill('[data-testid=max]', '2000');
+    await bob.click('[data-testid=place-bid]');
+    // bob's maximum 2,000 reaches the hidden 1,800 reserve: the price rises to the reserve.
+    await bob.locator('[data-testid=feedback]', { hasText: 'Accepted: you lead at EUR 1,800.00' }).waitFor();
+    await alice.locator('[data-testid=outbid]', { hasText: 'someone placed a higher bid' }).waitFor();
+    await alice.locator('[data-testid=price]', { hasText: 'EUR 1,800.00' }).waitFor();
+    await alice.locator('.reserve', { hasText: 'reserve met' }).waitFor();
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'auction-room-outbid.png') });
+    await bob.screenshot({ path: path.join(ARTIFACTS, 'auction-room-leading.png') });
+  }, 60_000);
+});
