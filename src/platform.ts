@@ -3,7 +3,6 @@ import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -49,7 +48,7 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
     await app.listen(env.PORT, env.HOST);
-    const address = (app.getHttpServer() as Server).address() as AddressInfo;
+    const address = app.getHttpServer().address() as AddressInfo;
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
     return {
       app,
