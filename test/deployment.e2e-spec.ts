@@ -2,12 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { commandWorks, systemTool } from './support/system-tools';
 
 const root = path.resolve(__dirname, '..');
 
-function hasDockerCompose(): boolean {
-  return spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
-}
 
 describe('deployment files', () => {
   it('docker-compose.yml runs the app against its PostgreSQL', () => {
@@ -17,8 +15,7 @@ describe('deployment files', () => {
     expect(compose.services.app.depends_on.postgres.condition).toBe('service_healthy');
   });
 
-  // .ci/run installs Debian's docker-compose, so CI always validates the file with it.
-  (hasDockerCompose() ? it : it.skip)('passes `docker-compose config`', () => {
+  (systemTool('docker-compose', commandWorks('docker-compose', ['version'])) ? it : it.skip)('passes `docker-compose config`', () => {
     execFileSync('docker-compose', ['-f', path.join(root, 'docker-compose.yml'), 'config', '-q'], { stdio: 'pipe' });
   });
 });
