@@ -2,7 +2,7 @@ import '../src/gateway/wire/protobuf-numbers';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { pollUntil } from './support/poll';
-import { startTestPlatform } from './support/platform';
+import { startTestPlatform, UNLIMITED } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
@@ -20,7 +20,8 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
   const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300' });
+    // Eager synthetic bidders: lift the per-bidder and per-connection message limits.
+    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300', ...UNLIMITED });
   });
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
   afterAll(() => platform.stop());

@@ -3,7 +3,7 @@ import { DEFAULT_INCREMENTS, incrementAt } from '../src/auction/domain/increment
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { pollUntil } from './support/poll';
-import { startTestPlatform } from './support/platform';
+import { startTestPlatform, UNLIMITED } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
@@ -17,7 +17,8 @@ describe('200 concurrent bidders on one auction (real PostgreSQL, real sockets)'
   const clients: StreamClient[] = [];
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300' });
+    // Eager synthetic bidders: lift the per-bidder and per-connection message limits.
+    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300', ...UNLIMITED });
   });
   afterAll(async () => {
     clients.forEach((c) => c.close());

@@ -1,7 +1,7 @@
 import '../src/gateway/wire/protobuf-numbers';
 import { DEFAULT_INCREMENTS, incrementAt } from '../src/auction/domain/increments';
 import { createAuction, placeBid, withDb } from './support/auctions';
-import { startTestPlatform } from './support/platform';
+import { startTestPlatform, UNLIMITED } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
@@ -15,7 +15,7 @@ describe('two app instances bidding on one auction', () => {
   const clients: StreamClient[] = [];
 
   beforeAll(async () => {
-    [first, second] = await Promise.all([startTestPlatform(), startTestPlatform()]);
+    [first, second] = await Promise.all([startTestPlatform(UNLIMITED), startTestPlatform(UNLIMITED)]);
   });
   afterAll(async () => {
     clients.forEach((c) => c.close());

@@ -32,6 +32,14 @@ describe('the partner contract (buf)', () => {
 });
 
 const python = '/usr/bin/python3';
+
+interface PythonLine {
+  kind: string;
+  last?: string;
+  subscribeAck?: Record<string, unknown>;
+  snapshot?: { symbols: { instrument: { symbol: string; priceScale: number }; latest: { seq: string; lastPrice: string } }[] };
+  tick?: { symbol: string };
+}
 const pythonReady = systemTool('protoc + python3-protobuf + python3-websockets',
   commandWorks('protoc', ['--version']) && commandWorks(python, ['-c', 'import google.protobuf, websockets']));
 
@@ -56,12 +64,13 @@ const pythonReady = systemTool('protoc + python3-protobuf + python3-websockets',
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })));
     }).finally(() => clearInterval(ticker));
     expect(child.stderr).toBe('');
-    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    // Python's JSON: checked field by field below.
+    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as PythonLine);
     expect(lines.map((l) => l.kind)).toEqual(['subscribe_ack', 'snapshot', 'tick']); // Python's oneof names
-    expect(lines[2].tick.symbol).toBe('EUR-USD');
+    expect(lines[2].tick!.symbol).toBe('EUR-USD');
     expect(lines[2].last).toMatch(/^\d\.\d{5}$/); // exact decimal from integer minor units
     expect(lines[0].subscribeAck).toMatchObject({ requestId: 1, symbols: ['EUR-USD', 'AAPL'] });
-    const eur = lines[1].snapshot.symbols.find((s: any) => s.instrument.symbol === 'EUR-USD');
+    const eur = lines[1].snapshot!.symbols.find((s) => s.instrument.symbol === 'EUR-USD')!;
     expect(eur.instrument).toMatchObject({ priceScale: 5, displayName: 'Euro / US Dollar' });
     expect(Number(eur.latest.seq)).toBeGreaterThanOrEqual(published.seq);
     expect(eur.latest.lastPrice).toMatch(/^\d+$/); // int64 in the JSON mapping: a string of digits

@@ -5,6 +5,7 @@ import { EventBus } from '../events/event-bus';
 import { AuctionRepository } from './auction.repository';
 import type { BidRow, RejectionRow, StoredAnswer } from './auction.repository';
 import type { BidderIdentity, BidOutcome, BidRecord, BidRejection, OutbidNotice, PlaceBidRequest } from './auction.types';
+import { TokenBucket } from '../limits/token-bucket';
 import { KeyedBatcher } from './bid-batcher';
 import { decideBid, minimumNextBid, reserveMet } from './domain/auction-rules';
 
@@ -32,20 +33,33 @@ const UNIQUE_VIOLATION = '23505';
 export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
   private readonly batcher: KeyedBatcher<string, PendingBid, BidOutcome>;
+  private readonly bidBuckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly repository: AuctionRepository,
     private readonly events: EventBus,
-    config: AppConfig,
+    private readonly config: AppConfig,
   ) {
     this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (auctionId, bids) => this.commitBatch(auctionId, bids));
   }
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
+    if (!this.admit(bidder.id, request.receivedAt)) return rejected('RATE_LIMITED', 0);
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!UUID.test(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
     return this.batcher.submit(request.auctionId, { bidder, request });
+  }
+
+  /** Per-bidder bid rate, across all of the bidder's connections in this process. */
+  private admit(bidderId: string, nowMs: number): boolean {
+    let bucket = this.bidBuckets.get(bidderId);
+    if (!bucket) {
+      if (this.bidBuckets.size > 100_000) this.bidBuckets.clear(); // bounded memory; a reset only forgives
+      const rate = this.config.env.BIDS_PER_SECOND_PER_BIDDER;
+      this.bidBuckets.set(bidderId, (bucket = new TokenBucket(rate, rate * 2, nowMs)));
+    }
+    return bucket.take(nowMs);
   }
 
   /** True when no bid of this auction is queued or being committed in this process. */

@@ -48,6 +48,13 @@ export const envSchema = z.object({
 
   HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(15_000),
 
+  INBOUND_MESSAGES_PER_SECOND: int(1, 100_000).default(50),
+  INBOUND_BURST: int(1, 100_000).default(100),
+  INBOUND_STRIKES_TO_CLOSE: int(1, 100_000).default(100),
+  BIDS_PER_SECOND_PER_BIDDER: int(1, 100_000).default(20),
+  MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(2000),
+  ALLOWED_ORIGINS: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).optional(),
+
   DB_POOL_SIZE: int(2, 200).default(20),
   BID_BATCH_MAX: int(1, 5000).default(500),
   AUCTION_CLOSE_GRACE_MS: int(0, 60_000).default(1000),

@@ -8,4 +8,6 @@ export enum CloseCode {
   InternalError = 1011,
   /** The connection fell too far behind; resubscribe and expect a fresh snapshot. */
   SlowConsumer = 4008,
+  /** Kept sending over the inbound message rate after being told; reconnect slower. */
+  TooManyMessages = 4029,
 }

@@ -9,6 +9,7 @@ import { Connection } from './connection';
 import { assessConsumer } from './slow-consumer.policy';
 import type { SlowConsumerLimits } from './slow-consumer.policy';
 import { StreamStats } from './stream-stats';
+import { InboundLimiter } from '../limits/token-bucket';
 import { acceptedExtensions } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
@@ -23,6 +24,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ConnectionRegistry.name);
   private readonly byWs = new Map<WebSocket, Connection>();
   private readonly degraded = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
   private readonly limits: SlowConsumerLimits;
   private nextId = 1;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -60,6 +62,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   open(ws: WebSocket, request: IncomingMessage): Connection {
+    const env = this.config.env;
     const encoding = encodingOf(ws.protocol);
     if (encoding === undefined) throw new Error(`connection without a supported subprotocol: "${ws.protocol}"`);
     const connection = new Connection(
@@ -69,6 +72,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
       negotiatedDeflateWindowBits(acceptedExtensions.get(request) ?? ''),
       this.stats,
       {
+        inbound: new InboundLimiter(env.INBOUND_MESSAGES_PER_SECOND, env.INBOUND_BURST, env.INBOUND_STRIKES_TO_CLOSE, 10_000, Date.now()),
         softLimitBytes: this.limits.softBytes,
         hardLimitBytes: this.limits.hardBytes,
         onBackpressure: (c) => this.applySlowConsumerPolicy(c),
@@ -76,6 +80,8 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     );
     ws.on('pong', () => (connection.alive = true));
     this.byWs.set(ws, connection);
+    const address = connection.remoteAddress;
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.stats.connectionsOpen = this.byWs.size;
     this.stats.connectionsTotal++;
     this.logger.log(
@@ -83,6 +89,11 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
         `deflate=${connection.deflateWindowBits || 'off'}`,
     );
     return connection;
+  }
+
+  /** Open connections from one remote address (for the per-address limit at the handshake). */
+  connectionsFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
   }
 
   get(ws: WebSocket): Connection | undefined {
@@ -94,6 +105,9 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     if (!connection) return undefined;
     this.byWs.delete(ws);
     this.degraded.delete(connection);
+    const left = (this.perAddress.get(connection.remoteAddress) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(connection.remoteAddress, left);
+    else this.perAddress.delete(connection.remoteAddress);
     this.subscriptions.release(connection);
     this.stats.connectionsOpen = this.byWs.size;
     this.logger.log(`connection ${connection.id} closed`);

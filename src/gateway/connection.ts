@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { BidderIdentity } from '../auction/auction.types';
 import type { ConsumerState } from './slow-consumer.policy';
+import type { InboundLimiter } from '../limits/token-bucket';
 import type { StreamStats } from './stream-stats';
 import type { OutboundMessage } from './wire/outbound';
 import { frameKind } from './wire/outbound';
@@ -20,6 +21,8 @@ export interface Subscription {
 }
 
 export interface ConnectionOptions {
+  /** Inbound message policy of this connection. */
+  inbound: InboundLimiter;
   softLimitBytes: number;
   hardLimitBytes: number;
   /** Called when queued bytes pass the soft limit (or the hard one once degraded). */
@@ -61,6 +64,15 @@ export class Connection {
     this.socket = (ws as unknown as { _socket: Socket })._socket;
     this.kind = frameKind(encoding, deflateWindowBits);
     this.canBatch = encoding === Encoding.Proto && deflateWindowBits === 0;
+  }
+
+  /** Whether the next inbound message may be processed: 'refuse' answers it with an error, 'close' ends the connection. */
+  admitInbound(nowMs: number): 'ok' | 'refuse' | 'close' {
+    return this.options.inbound.check(nowMs);
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   get isOpen(): boolean {

@@ -15,6 +15,11 @@ export class StreamStats implements CompressionCounters {
   deflateInputBytes = 0;
   deflateOutputBytes = 0;
   clientErrors = 0;
+  /** Client messages refused by the inbound rate limit, and connections closed for it. */
+  rateLimited = 0;
+  rateLimitCloses = 0;
+  /** Handshakes refused (bad subprotocol, origin, too many connections from one address). */
+  handshakesRefused = 0;
   slowConsumerWarnings = 0;
   slowConsumerRecoveries = 0;
   slowConsumerCloses = 0;

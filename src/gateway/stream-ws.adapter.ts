@@ -7,6 +7,8 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { AppConfig } from '../config/app-config';
+import { ConnectionRegistry } from './connection-registry.service';
+import { StreamStats } from './stream-stats';
 import { decodeClientMessage } from './wire/client-decoder';
 import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
 
@@ -29,7 +31,7 @@ export class StreamWsAdapter extends WsAdapter {
   private readonly log = new Logger(StreamWsAdapter.name);
 
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
@@ -55,9 +57,11 @@ export class StreamWsAdapter extends WsAdapter {
           }
         : false,
       handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
-      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-        if (chooseSubprotocol(parseProtocolHeader(info.req.headers['sec-websocket-protocol']))) return done(true);
-        done(false, 400, `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}`);
+      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const refusal = this.refusal(info.req, info.origin);
+        if (!refusal) return done(true);
+        this.app.get(StreamStats).handshakesRefused++;
+        done(false, refusal.status, refusal.reason);
       },
     }) as WebSocket.Server;
     server.on('headers', (headers: string[], request: IncomingMessage) => {
@@ -65,6 +69,23 @@ export class StreamWsAdapter extends WsAdapter {
       if (extensions) acceptedExtensions.set(request, extensions.slice(extensions.indexOf(':') + 1).trim());
     });
     return server;
+  }
+
+  /** Why a handshake is refused, checked before the upgrade so the client gets an HTTP answer. */
+  private refusal(request: IncomingMessage, origin: string | undefined): { status: number; reason: string } | null {
+    if (!chooseSubprotocol(parseProtocolHeader(request.headers['sec-websocket-protocol']))) {
+      return { status: 400, reason: `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}` };
+    }
+    const allowed = this.config.env.ALLOWED_ORIGINS;
+    // Browsers always send Origin; other clients may not, and are not subject to it.
+    if (origin && allowed && allowed.length > 0 && !allowed.includes(origin)) {
+      return { status: 403, reason: `Origin ${origin} is not allowed` };
+    }
+    const address = request.socket.remoteAddress ?? '';
+    if (this.app.get(ConnectionRegistry).connectionsFrom(address) >= this.config.env.MAX_CONNECTIONS_PER_ADDRESS) {
+      return { status: 429, reason: `Too many connections from ${address}` };
+    }
+    return null;
   }
 
   override bindMessageHandlers(

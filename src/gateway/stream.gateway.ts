@@ -15,6 +15,7 @@ import { StreamStats } from './stream-stats';
 import { INVALID_MESSAGE } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
 import type { DecodeResult } from './wire/client-decoder';
+import { ErrorCode } from './wire/messages';
 import type { ClientMessage, ServerMessageInit } from './wire/messages';
 import { FrameEncoder } from './wire/outbound';
 
@@ -59,9 +60,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('placeBid')
   async onPlaceBid(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
-    const connection = this.connections.get(ws);
+    const connection = this.admit(ws, message.id);
     if (!connection) return;
-    this.stats.messagesIn++;
     const receivedAt = Date.now(); // the server's clock decides, never the client's
     const bid = message.placeBid!;
     const auctionId = bid.auctionId ?? '';
@@ -81,9 +81,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('subscribeAuction')
   async onSubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
-    const connection = this.connections.get(ws);
+    const connection = this.admit(ws, message.id);
     if (!connection) return;
-    this.stats.messagesIn++;
     const request = message.subscribeAuction!;
     const fromSeq = request.fromSeq === null || request.fromSeq === undefined ? null : Number(request.fromSeq);
     await this.auctionFeed.subscribe(connection, message.id, request.auctionId ?? '', fromSeq);
@@ -91,9 +90,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('unsubscribeAuction')
   onUnsubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
-    const connection = this.connections.get(ws);
+    const connection = this.admit(ws, message.id);
     if (!connection) return;
-    this.stats.messagesIn++;
     this.auctionFeed.unsubscribe(connection, message.id, message.unsubscribeAuction!.auctionId ?? '');
   }
 
@@ -103,21 +101,21 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const request = message.subscribe!;
       const maxRate = request.maxRate ?? undefined;
       return this.subscriptions.subscribe(connection, message.id, request.symbols ?? [], maxRate);
-    });
+    }, message.id);
   }
 
   @SubscribeMessage('unsubscribe')
   onUnsubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, (connection) => [
       this.subscriptions.unsubscribe(connection, message.id, message.unsubscribe!.symbols ?? []),
-    ]);
+    ], message.id);
   }
 
   @SubscribeMessage('ping')
   onPing(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, () => [
       { pong: { requestId: message.id, clientTime: message.ping!.clientTime, serverTimeUs: nowMicros() } },
-    ]);
+    ], message.id);
   }
 
   @SubscribeMessage(INVALID_MESSAGE)
@@ -126,10 +124,30 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     this.withConnection(ws, () => [{ error: { requestId: failure.requestId, code: failure.code, message: failure.reason } }]);
   }
 
-  private withConnection(ws: WebSocket, handle: (connection: Connection) => ServerMessageInit[]): void {
-    const connection = this.connections.get(ws);
+  private withConnection(ws: WebSocket, handle: (connection: Connection) => ServerMessageInit[], requestId = 0): void {
+    const connection = this.admit(ws, requestId);
     if (!connection) return;
-    this.stats.messagesIn++;
     for (const reply of handle(connection)) connection.send(this.encoder.message(reply));
+  }
+
+  /** The connection if this message may be processed; otherwise answers or closes, and returns undefined. */
+  private admit(ws: WebSocket, requestId: number): Connection | undefined {
+    const connection = this.connections.get(ws);
+    if (!connection) return undefined;
+    this.stats.messagesIn++;
+    switch (connection.admitInbound(Date.now())) {
+      case 'ok':
+        return connection;
+      case 'refuse':
+        this.stats.rateLimited++;
+        connection.send(this.encoder.message({
+          error: { requestId, code: ErrorCode.ERROR_CODE_RATE_LIMITED, message: 'too many messages; slow down' },
+        }));
+        return undefined;
+      case 'close':
+        this.stats.rateLimitCloses++;
+        ws.close(CloseCode.TooManyMessages, 'too many messages');
+        return undefined;
+    }
   }
 }

@@ -26,6 +26,9 @@ export class MetricsService {
     );
     this.counter('bidtape_client_errors_total', 'Client messages answered with an Error', 'clientErrors');
     this.counter('bidtape_dead_connections_reaped_total', 'Connections terminated for missing pongs', 'deadConnectionsReaped');
+    this.counter('bidtape_rate_limited_messages_total', 'Client messages refused by the inbound rate limit', 'rateLimited');
+    this.counter('bidtape_rate_limit_closes_total', 'Connections closed (4029) for sustained excess messages', 'rateLimitCloses');
+    this.counter('bidtape_handshakes_refused_total', 'WebSocket handshakes refused', 'handshakesRefused');
     const slow = new Counter({
       name: 'bidtape_slow_consumer_actions_total',
       help: 'Slow-consumer actions by kind: warn (conflated harder), recover, close',

@@ -37,3 +37,11 @@ export function quoteFor(symbol: string): QuoteInput {
   price += 1 + (price % 3);
   return { symbol, bidPrice: price - 2, askPrice: price + 2, bidSize: 5, askSize: 7, lastPrice: price };
 }
+
+/** Limits lifted for synthetic load (bidders in tight loops); the limits have their own tests. */
+export const UNLIMITED = {
+  INBOUND_MESSAGES_PER_SECOND: '100000',
+  INBOUND_BURST: '100000',
+  BIDS_PER_SECOND_PER_BIDDER: '100000',
+  MAX_CONNECTIONS_PER_ADDRESS: '100000',
+};
