@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { BiddingService } from './auction/bidding.service';
 import type { AppConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
@@ -15,6 +16,7 @@ import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 import { serveWebAssets } from './web/static-assets';
 
 const CLOSE_GRACE_MS = 2000;
+const BID_DRAIN_MS = 5000;
 
 export interface Platform {
   app: INestApplication;
@@ -54,7 +56,11 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       app,
       url: `http://${host}:${address.port}`,
       stop: async () => {
+        // Drain: no new connections, in-flight bids committed and answered, then ask every
+        // client to reconnect elsewhere, then close.
         const connections = app.get(ConnectionRegistry);
+        connections.draining = true;
+        await app.get(BiddingService).drain(BID_DRAIN_MS);
         connections.closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
         // Give clients a moment to complete the close handshake before sockets are cut.
         const deadline = Date.now() + CLOSE_GRACE_MS;

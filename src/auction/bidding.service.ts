@@ -34,6 +34,7 @@ export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
   private readonly batcher: KeyedBatcher<string, PendingBid, BidOutcome>;
   private readonly bidBuckets = new Map<string, TokenBucket>();
+  private draining = false;
 
   constructor(
     private readonly repository: AuctionRepository,
@@ -44,6 +45,7 @@ export class BiddingService {
   }
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
+    if (this.draining) return rejected('TEMPORARILY_UNAVAILABLE', 0);
     if (!this.admit(bidder.id, request.receivedAt)) return rejected('RATE_LIMITED', 0);
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
@@ -60,6 +62,20 @@ export class BiddingService {
       this.bidBuckets.set(bidderId, (bucket = new TokenBucket(rate, rate * 2, nowMs)));
     }
     return bucket.take(nowMs);
+  }
+
+  /**
+   * Shutdown: refuse new bids (retryable) and wait until every queued bid is committed and
+   * answered, so nothing is left half-done. Resolves false if `timeoutMs` passed first.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.batcher.busyKeys > 0) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
   }
 
   /** True when no bid of this auction is queued or being committed in this process. */

@@ -27,6 +27,8 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly perAddress = new Map<string, number>();
   private readonly limits: SlowConsumerLimits;
   private nextId = 1;
+  /** Set on shutdown: new handshakes are refused (503). */
+  draining = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private backpressureTimer?: NodeJS.Timeout;
 

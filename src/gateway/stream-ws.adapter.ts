@@ -73,6 +73,8 @@ export class StreamWsAdapter extends WsAdapter {
 
   /** Why a handshake is refused, checked before the upgrade so the client gets an HTTP answer. */
   private refusal(request: IncomingMessage, origin: string | undefined): { status: number; reason: string } | null {
+    const registry = this.app.get(ConnectionRegistry);
+    if (registry.draining) return { status: 503, reason: 'Server shutting down; reconnect to another instance' };
     if (!chooseSubprotocol(parseProtocolHeader(request.headers['sec-websocket-protocol']))) {
       return { status: 400, reason: `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}` };
     }
@@ -82,7 +84,7 @@ export class StreamWsAdapter extends WsAdapter {
       return { status: 403, reason: `Origin ${origin} is not allowed` };
     }
     const address = request.socket.remoteAddress ?? '';
-    if (this.app.get(ConnectionRegistry).connectionsFrom(address) >= this.config.env.MAX_CONNECTIONS_PER_ADDRESS) {
+    if (registry.connectionsFrom(address) >= this.config.env.MAX_CONNECTIONS_PER_ADDRESS) {
       return { status: 429, reason: `Too many connections from ${address}` };
     }
     return null;
