@@ -1,5 +1,6 @@
 import { CreateInstruments1795386468840 } from '../../migrations/1795386468840-CreateInstruments';
 import { CreateAuctions1795388000000 } from '../../migrations/1795388000000-CreateAuctions';
+import { CreateApiKeys1795390241169 } from '../../migrations/1795390241169-CreateApiKeys';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests run the same set. */
-export const MIGRATIONS = [CreateInstruments1795386468840, CreateAuctions1795388000000];
+export const MIGRATIONS = [CreateInstruments1795386468840, CreateAuctions1795388000000, CreateApiKeys1795390241169];

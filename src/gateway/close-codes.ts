@@ -1,5 +1,9 @@
 /** WebSocket close codes the server uses; documented in docs/protocol.md. */
 export enum CloseCode {
+  /** The bearer token expired without a RefreshToken; reconnect with a fresh token. */
+  AuthExpired = 4001,
+  /** The API key was revoked. */
+  CredentialsRevoked = 4003,
   /** Server shutting down; reconnect (to another instance) after a short delay. */
   GoingAway = 1001,
   /** Message larger than the limit (sent by `ws` itself, see MAX_MESSAGE_BYTES). */

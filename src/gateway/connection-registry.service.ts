@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
+import { ApiKeysService } from '../auth/api-keys.service';
 import { AppConfig } from '../config/app-config';
 import { nowMicros } from '../market/quote';
 import { CloseCode } from './close-codes';
@@ -10,10 +11,18 @@ import { assessConsumer } from './slow-consumer.policy';
 import type { SlowConsumerLimits } from './slow-consumer.policy';
 import { StreamStats } from './stream-stats';
 import { InboundLimiter } from '../limits/token-bucket';
-import { acceptedExtensions } from './stream-ws.adapter';
+import { acceptedExtensions, handshakePrincipals } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
 import { encodingOf, negotiatedDeflateWindowBits } from './wire/subprotocol';
+
+const REVOCATION_CHECK_MS = 2000;
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const value = (map.get(key) ?? 0) + by;
+  if (value > 0) map.set(key, value);
+  else map.delete(key);
+}
 
 /**
  * Every open connection and the two policies that watch them: heartbeats (reap dead
@@ -25,6 +34,9 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly byWs = new Map<WebSocket, Connection>();
   private readonly degraded = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
+  private readonly perKey = new Map<string, number>();
+  private authTimer?: NodeJS.Timeout;
+  private revocationTimer?: NodeJS.Timeout;
   private readonly limits: SlowConsumerLimits;
   private nextId = 1;
   /** Set on shutdown: new handshakes are refused (503). */
@@ -37,6 +49,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly subscriptions: SubscriptionService,
     private readonly encoder: FrameEncoder,
     private readonly stats: StreamStats,
+    private readonly apiKeys: ApiKeysService,
   ) {
     const env = config.env;
     this.limits = {
@@ -50,13 +63,42 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.heartbeatTimer = setInterval(() => this.heartbeatSweep(), this.config.env.HEARTBEAT_INTERVAL_MS);
     const backpressureEvery = Math.max(10, Math.min(250, Math.floor(this.limits.graceMs / 4)));
     this.backpressureTimer = setInterval(() => this.backpressureSweep(), backpressureEvery);
-    this.heartbeatTimer.unref();
-    this.backpressureTimer.unref();
+    this.authTimer = setInterval(() => this.expirySweep(), 1000);
+    this.revocationTimer = setInterval(() => void this.revocationSweep(), REVOCATION_CHECK_MS);
+    for (const t of [this.heartbeatTimer, this.backpressureTimer, this.authTimer, this.revocationTimer]) t.unref();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.heartbeatTimer);
-    clearInterval(this.backpressureTimer);
+    for (const t of [this.heartbeatTimer, this.backpressureTimer, this.authTimer, this.revocationTimer]) clearInterval(t);
+  }
+
+  /** Warns connections whose token expires soon; closes those whose token has expired (4001). */
+  expirySweep(now = Date.now()): void {
+    const warnMs = this.config.env.AUTH_EXPIRY_WARNING_MS;
+    for (const connection of this.byWs.values()) {
+      const expiresAt = connection.principal.expiresAt;
+      if (expiresAt === null) continue;
+      if (now >= expiresAt) {
+        connection.ws.close(CloseCode.AuthExpired, 'token expired');
+      } else if (!connection.expiryWarned && expiresAt - now <= warnMs) {
+        connection.expiryWarned = true;
+        connection.send(this.encoder.message({ authExpiring: { expiresTimeUs: expiresAt * 1000 } }));
+      }
+    }
+  }
+
+  /** Closes connections whose API key was revoked (4003), also by another app instance. */
+  async revocationSweep(): Promise<void> {
+    const byKey = new Map<string, Connection[]>();
+    for (const c of this.byWs.values()) if (c.principal.keyId) (byKey.get(c.principal.keyId) ?? byKey.set(c.principal.keyId, []).get(c.principal.keyId)!).push(c);
+    if (byKey.size === 0) return;
+    try {
+      for (const keyId of await this.apiKeys.revokedAmong([...byKey.keys()])) {
+        for (const c of byKey.get(keyId)!) c.ws.close(CloseCode.CredentialsRevoked, 'API key revoked');
+      }
+    } catch (error) {
+      this.logger.warn(`revocation check failed: ${(error as Error).message}`);
+    }
   }
 
   get size(): number {
@@ -81,9 +123,12 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
       },
     );
     ws.on('pong', () => (connection.alive = true));
+    connection.principal = handshakePrincipals.get(request) ?? connection.principal;
+    connection.identity = Promise.resolve(connection.principal.bidder);
     this.byWs.set(ws, connection);
+    if (connection.principal.keyId) bump(this.perKey, connection.principal.keyId, 1);
     const address = connection.remoteAddress;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    bump(this.perAddress, address, 1);
     this.stats.connectionsOpen = this.byWs.size;
     this.stats.connectionsTotal++;
     this.logger.log(
@@ -91,6 +136,10 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
         `deflate=${connection.deflateWindowBits || 'off'}`,
     );
     return connection;
+  }
+
+  connectionsForKey(keyId: string): number {
+    return this.perKey.get(keyId) ?? 0;
   }
 
   /** Open connections from one remote address (for the per-address limit at the handshake). */
@@ -107,9 +156,8 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     if (!connection) return undefined;
     this.byWs.delete(ws);
     this.degraded.delete(connection);
-    const left = (this.perAddress.get(connection.remoteAddress) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(connection.remoteAddress, left);
-    else this.perAddress.delete(connection.remoteAddress);
+    bump(this.perAddress, connection.remoteAddress, -1);
+    if (connection.principal.keyId) bump(this.perKey, connection.principal.keyId, -1);
     this.subscriptions.release(connection);
     this.stats.connectionsOpen = this.byWs.size;
     this.logger.log(`connection ${connection.id} closed`);

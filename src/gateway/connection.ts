@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { BidderIdentity } from '../auction/auction.types';
+import { anonymous } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
 import type { ConsumerState } from './slow-consumer.policy';
 import type { InboundLimiter } from '../limits/token-bucket';
 import type { StreamStats } from './stream-stats';
@@ -42,7 +44,11 @@ export class Connection {
   alive = true;
   /** Set by any write; the heartbeat sweep sends a Heartbeat only to idle connections. */
   sentSinceSweep = false;
-  /** Who this connection bids as, fixed at the handshake; resolves to null for read-only connections. */
+  /** Who is connected, decided at the handshake; only its expiry changes (token refresh). */
+  principal: Principal = anonymous();
+  /** Whether the client was told its credentials expire soon. */
+  expiryWarned = false;
+  /** Who this connection bids as; null for read-only connections. */
   identity: Promise<BidderIdentity | null> = Promise.resolve(null);
   /** Auctions this connection watches. */
   readonly auctions = new Set<string>();

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuctionModule } from '../auction/auction.module';
+import { AuthModule } from '../auth/auth.module';
 import { AppConfig } from '../config/app-config';
 import { MarketModule } from '../market/market.module';
 import { AuctionFeedService } from './auction-feed.service';
@@ -11,7 +12,7 @@ import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
 
 @Module({
-  imports: [MarketModule, AuctionModule],
+  imports: [MarketModule, AuctionModule, AuthModule],
   providers: [
     StreamStats,
     {

@@ -7,6 +7,8 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { AppConfig } from '../config/app-config';
+import { AuthService } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
 import { ConnectionRegistry } from './connection-registry.service';
 import { StreamStats } from './stream-stats';
 import { decodeClientMessage } from './wire/client-decoder';
@@ -17,6 +19,9 @@ import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, S
  * exposes only extension names on the socket, not the negotiated window size.
  */
 export const acceptedExtensions = new WeakMap<IncomingMessage, string>();
+
+/** Who each accepted handshake authenticated as, for the connection to pick up. */
+export const handshakePrincipals = new WeakMap<IncomingMessage, Principal>();
 
 /** Handler name the adapter dispatches frames to when they cannot be decoded. */
 export const INVALID_MESSAGE = 'invalid';
@@ -58,10 +63,28 @@ export class StreamWsAdapter extends WsAdapter {
         : false,
       handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
       verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const refuse = (refusal: { status: number; reason: string }) => {
+          this.app.get(StreamStats).handshakesRefused++;
+          done(false, refusal.status, refusal.reason);
+        };
         const refusal = this.refusal(info.req, info.origin);
-        if (!refusal) return done(true);
-        this.app.get(StreamStats).handshakesRefused++;
-        done(false, refusal.status, refusal.reason);
+        if (refusal) return refuse(refusal);
+        // Authenticated before the upgrade, so a bad credential gets a plain HTTP 401.
+        this.app.get(AuthService).authenticate(info.req).then(
+          (result) => {
+            if (!result.ok) return refuse(result);
+            const keyId = result.principal.keyId;
+            if (keyId && this.app.get(ConnectionRegistry).connectionsForKey(keyId) >= this.config.env.MAX_CONNECTIONS_PER_KEY) {
+              return refuse({ status: 429, reason: 'Too many connections for this API key' });
+            }
+            handshakePrincipals.set(info.req, result.principal);
+            done(true);
+          },
+          (error: unknown) => {
+            this.log.error(`authentication failed: ${(error as Error).message}`);
+            refuse({ status: 503, reason: 'Authentication temporarily unavailable' });
+          },
+        );
       },
     }) as WebSocket.Server;
     server.on('headers', (headers: string[], request: IncomingMessage) => {

@@ -3,7 +3,8 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import type { OnGatewayConnection, OnGatewayDisconnect } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { BiddersService } from '../auction/bidders.service';
+import { AuthService } from '../auth/auth.service';
+import { can } from '../auth/principal';
 import { BiddingService } from '../auction/bidding.service';
 import { nowMicros } from '../market/quote';
 import { AuctionFeedService } from './auction-feed.service';
@@ -19,6 +20,10 @@ import { ErrorCode } from './wire/messages';
 import type { ClientMessage, ServerMessageInit } from './wire/messages';
 import { FrameEncoder } from './wire/outbound';
 
+function forbidden(requestId: number): ServerMessageInit {
+  return { error: { requestId, code: ErrorCode.ERROR_CODE_FORBIDDEN, message: 'these credentials do not allow reading the feed' } };
+}
+
 /** The `/v1/stream` endpoint: decoded client messages in, service calls, encoded replies out. */
 @WebSocketGateway({ path: '/v1/stream' })
 export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
@@ -29,7 +34,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly subscriptions: SubscriptionService,
     private readonly encoder: FrameEncoder,
     private readonly stats: StreamStats,
-    private readonly bidders: BiddersService,
+    private readonly auth: AuthService,
     private readonly bidding: BiddingService,
     private readonly auctionFeed: AuctionFeedService,
   ) {}
@@ -37,16 +42,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     try {
       const connection = this.connections.open(ws, request);
-      connection.identity = this.bidders.identify(request).then(
-        (bidder) => {
-          if (bidder) this.auctionFeed.registerBidder(connection, bidder.id);
-          return bidder;
-        },
-        (error: unknown) => {
-          this.logger.error(`bidder identity lookup failed: ${(error as Error).message}`);
-          return null;
-        },
-      );
+      const bidder = connection.principal.bidder;
+      if (bidder) this.auctionFeed.registerBidder(connection, bidder.id);
     } catch (error) {
       this.logger.error(`refusing connection: ${(error as Error).message}`);
       ws.close(CloseCode.InternalError, 'internal error');
@@ -66,7 +63,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const bid = message.placeBid!;
     const auctionId = bid.auctionId ?? '';
     const clientBidId = bid.clientBidId ?? '';
-    const bidder = await connection.identity;
+    const bidder = can(connection.principal, 'bid:write') ? connection.principal.bidder : null;
     const outcome = bidder
       ? await this.bidding.placeBid(bidder, {
           auctionId,
@@ -83,6 +80,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   async onSubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
     const connection = this.admit(ws, message.id);
     if (!connection) return;
+    if (!can(connection.principal, 'feed:read')) return this.forbid(connection, message.id);
     const request = message.subscribeAuction!;
     const fromSeq = request.fromSeq === null || request.fromSeq === undefined ? null : Number(request.fromSeq);
     await this.auctionFeed.subscribe(connection, message.id, request.auctionId ?? '', fromSeq);
@@ -98,6 +96,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage('subscribe')
   onSubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, (connection) => {
+      if (!can(connection.principal, 'feed:read')) return [forbidden(message.id)];
       const request = message.subscribe!;
       const maxRate = request.maxRate ?? undefined;
       return this.subscriptions.subscribe(connection, message.id, request.symbols ?? [], maxRate);
@@ -118,6 +117,20 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     ], message.id);
   }
 
+  @SubscribeMessage('refreshToken')
+  async onRefreshToken(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
+    const connection = this.admit(ws, message.id);
+    if (!connection) return;
+    const result = await this.auth.refresh(connection.principal, message.refreshToken!.token ?? '');
+    if (!result.ok) {
+      connection.send(this.encoder.message({ error: { requestId: message.id, code: ErrorCode.ERROR_CODE_UNAUTHENTICATED, message: result.reason } }));
+      return;
+    }
+    connection.principal = { ...connection.principal, expiresAt: result.expiresAt };
+    connection.expiryWarned = false;
+    connection.send(this.encoder.message({ tokenRefreshed: { requestId: message.id, expiresTimeUs: (result.expiresAt ?? 0) * 1000 } }));
+  }
+
   @SubscribeMessage(INVALID_MESSAGE)
   onInvalid(@ConnectedSocket() ws: WebSocket, @MessageBody() failure: Extract<DecodeResult, { ok: false }>): void {
     this.stats.clientErrors++;
@@ -128,6 +141,10 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const connection = this.admit(ws, requestId);
     if (!connection) return;
     for (const reply of handle(connection)) connection.send(this.encoder.message(reply));
+  }
+
+  private forbid(connection: Connection, requestId: number): void {
+    connection.send(this.encoder.message(forbidden(requestId)));
   }
 
   /** The connection if this message may be processed; otherwise answers or closes, and returns undefined. */

@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { AdminGuard } from './admin.guard';
+import { ApiKeysService } from './api-keys.service';
+import type { ApiKeyRecord } from './api-keys.service';
+import { ALL_SCOPES } from './principal';
+import type { Scope } from './principal';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'acme-trading' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiProperty({ enum: ALL_SCOPES, isArray: true, example: ['feed:read'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(ALL_SCOPES, { each: true })
+  scopes!: Scope[];
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('v1/admin/keys')
+export class AdminKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  /** Issues a key; the secret is in this response only. */
+  @Post()
+  async create(@Body() dto: CreateApiKeyDto): Promise<{ key: string } & ApiKeyRecord> {
+    const { key, record } = await this.keys.create(dto.name, [...new Set(dto.scopes)]);
+    return { key, ...record };
+  }
+
+  @Get()
+  list(): Promise<ApiKeyRecord[]> {
+    return this.keys.list();
+  }
+
+  /** Revokes a key; live connections using it are closed (4003) within seconds. */
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@Param('id') id: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/i.test(id) || !(await this.keys.revoke(id))) throw new NotFoundException(`no live key ${id}`);
+  }
+}

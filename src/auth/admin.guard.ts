@@ -1,0 +1,22 @@
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { AppConfig } from '../config/app-config';
+
+/** The admin API has its own credential: `Authorization: Bearer $ADMIN_TOKEN`. Unset: disabled. */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const expected = this.config.env.ADMIN_TOKEN;
+    if (!expected) throw new ForbiddenException('The admin API is disabled (set ADMIN_TOKEN)');
+    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // Compare digests so the comparison is constant-time whatever the lengths.
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    if (!timingSafeEqual(digest(given), digest(expected))) throw new UnauthorizedException('Admin credential required');
+    return true;
+  }
+}

@@ -1,0 +1,24 @@
+import type { BidderIdentity } from '../auction/auction.types';
+
+export type Scope = 'feed:read' | 'bid:write';
+export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write'];
+
+/** Who is on a connection, decided once at the handshake. */
+export interface Principal {
+  kind: 'anonymous' | 'dev' | 'token' | 'key';
+  /** The bidder this connection bids as, if it may bid. */
+  bidder: BidderIdentity | null;
+  scopes: ReadonlySet<Scope>;
+  /** Bearer token subject; a refresh must name the same one. */
+  subject: string | null;
+  /** When the credentials stop being valid (ms since the epoch); null: never. */
+  expiresAt: number | null;
+  /** API key id, for revocation and per-key limits. */
+  keyId: string | null;
+}
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; reason: string };
+
+export function can(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has(scope);
+}

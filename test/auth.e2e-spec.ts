@@ -1,0 +1,145 @@
+import '../src/gateway/wire/protobuf-numbers';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { bidtape } from '../src/generated/bidtape';
+import { createAuction, placeBid, withDb } from './support/auctions';
+import { startTestPlatform } from './support/platform';
+import type { TestPlatform } from './support/platform';
+import { StreamClient } from './support/stream-client';
+
+const SECRET = 'test-secret-that-is-at-least-32-characters-long';
+const ADMIN = 'admin-token-for-tests-0123456789';
+const Code = bidtape.v1.ErrorCode;
+const Reason = bidtape.v1.BidRejectReason;
+
+async function token(subject: string, options: { expiresInS?: number; audience?: string; secret?: string; scope?: string } = {}) {
+  const jwt = new SignJWT(options.scope ? { scope: options.scope } : {})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuer('bidtape')
+    .setAudience(options.audience ?? 'bidtape-stream')
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInS ?? 60));
+  return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
+}
+
+function handshake(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, 'bidtape.v1.proto', { headers });
+    ws.on('open', () => {
+      resolve({ status: 101, body: '' });
+      ws.terminate();
+    });
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+}
+
+describe('authentication and authorization (real server, real sockets)', () => {
+  let platform: TestPlatform;
+  const clients: StreamClient[] = [];
+  const connect = async (query: string, headers: Record<string, string> = {}) => {
+    const client = await StreamClient.connect(`${platform.wsUrl}${query}`, 'bidtape.v1.proto', { headers });
+    clients.push(client);
+    return client;
+  };
+  const admin = (method: string, path: string, body?: unknown, credential = ADMIN) =>
+    fetch(`${platform.url}/v1/admin/keys${path}`, {
+      method,
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({
+      AUTH_JWT_SECRET: SECRET,
+      ADMIN_TOKEN: ADMIN,
+      AUTH_ANONYMOUS_READ: 'false',
+      DEV_BIDDERS_ENABLED: 'false',
+      AUTH_EXPIRY_WARNING_MS: '1500',
+      MAX_CONNECTIONS_PER_KEY: '2',
+    });
+  });
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterAll(() => platform.stop());
+
+  it.each([
+    ['no credentials', () => Promise.resolve({}), /Credentials required/],
+    ['a token signed with another key', async () => ({ authorization: `Bearer ${await token('alice', { secret: 'x'.repeat(40) })}` }), /signature/],
+    ['a token for another audience', async () => ({ authorization: `Bearer ${await token('alice', { audience: 'other' })}` }), /aud/],
+    ['an expired token', async () => ({ authorization: `Bearer ${await token('alice', { expiresInS: -10 })}` }), /exp/],
+    ['an unknown API key', () => Promise.resolve({ 'x-api-key': 'btk_AAAAAAAAAAAA_' + 'A'.repeat(43) }), /Invalid or revoked API key/],
+  ])('refuses the handshake with 401 for %s', async (_name, headers, reason) => {
+    const refused = await handshake(platform.wsUrl, await headers());
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatch(reason);
+  });
+
+  it('lets a token holder bid only as the token subject', async () => {
+    const auction = await createAuction(platform.url);
+    const subject = `alice${Date.now()}`;
+    // ?bidder= is ignored when dev identities are off; the token decides.
+    const client = await connect(`?bidder=mallory&access_token=${await token(subject)}`);
+    const { accepted, clientBidId } = await placeBid(client, auction.id, 1000);
+    expect(accepted).not.toBeNull();
+    const rows = await withDb((db) => db.query('SELECT b.handle FROM bids x JOIN bidders b ON b.id = x.bidder_id WHERE x.client_bid_id = $1', [clientBidId]));
+    expect(rows.rows).toEqual([{ handle: subject }]);
+  });
+
+  it('honours the scope claim: a read-only token cannot bid', async () => {
+    const auction = await createAuction(platform.url);
+    const client = await connect('', { authorization: `Bearer ${await token('reader', { scope: 'feed:read' })}` });
+    expect((await placeBid(client, auction.id, 1000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_NOT_ALLOWED);
+  });
+
+  it('warns before expiry, renews on RefreshToken, and closes 4001 when a token runs out', async () => {
+    const subject = `bob${Date.now()}`;
+    const renewing = await connect('', { authorization: `Bearer ${await token(subject, { expiresInS: 3 })}` });
+    const lapsing = await connect('', { authorization: `Bearer ${await token(`${subject}x`, { expiresInS: 2 })}` });
+    await renewing.waitFor('authExpiring', 1, 5000);
+    renewing.send({ refreshToken: { token: await token('somebody-else') } });
+    expect((await renewing.waitFor('error')).error!.code).toBe(Code.ERROR_CODE_UNAUTHENTICATED);
+    renewing.send({ refreshToken: { token: await token(subject, { expiresInS: 120 }) } });
+    const refreshed = (await renewing.waitFor('tokenRefreshed')).tokenRefreshed!;
+    expect(refreshed.expiresTimeUs! / 1e6).toBeGreaterThan(Date.now() / 1000 + 100);
+    expect((await lapsing.waitClosed(6000)).code).toBe(4001);
+    await new Promise((r) => setTimeout(r, 1500)); // past the renewing token's original expiry
+    expect(renewing.closed).toBeUndefined();
+    renewing.send({ ping: { clientTime: 1 } });
+    await renewing.waitFor('pong');
+  });
+
+  it('issues, scopes, limits and revokes API keys through the admin API; revocation reaches live connections', async () => {
+    expect((await admin('POST', '', { name: 'x', scopes: ['feed:read'] }, 'wrong-admin-token-0123456789')).status).toBe(401);
+    const created = (await (await admin('POST', '', { name: 'acme', scopes: ['feed:read'] })).json()) as { id: string; key: string; scopes: string[] };
+    expect(created.key).toMatch(/^btk_\w{12}_[\w-]{43}$/);
+    expect((await admin('POST', '', { name: 'bad', scopes: ['admin'] })).status).toBe(400);
+    const listed = (await (await admin('GET', '')).json()) as { id: string }[];
+    expect(listed.some((k) => k.id === created.id)).toBe(true);
+    expect(JSON.stringify(listed)).not.toContain(created.key.split('_')[2]); // the secret is never shown again
+    const { rows } = await withDb((db) => db.query('SELECT octet_length(secret_hash) AS n FROM api_keys WHERE id = $1', [created.id]));
+    expect(rows[0].n).toBe(32); // stored as a SHA-256, not the key
+
+    const reader = await connect('', { 'x-api-key': created.key });
+    reader.subscribe(['AAPL'], 1);
+    await reader.waitFor('snapshot');
+    const auction = await createAuction(platform.url);
+    expect((await placeBid(reader, auction.id, 1000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_NOT_ALLOWED);
+    await connect(`?api_key=${created.key}`); // second connection: the per-key limit is 2
+    expect((await handshake(platform.wsUrl, { 'x-api-key': created.key })).status).toBe(429);
+
+    const bidderKey = (await (await admin('POST', '', { name: 'acme-bids', scopes: ['bid:write'] })).json()) as { key: string };
+    const bidder = await connect('', { 'x-api-key': bidderKey.key });
+    expect((await placeBid(bidder, auction.id, 1000)).accepted).not.toBeNull();
+    bidder.subscribe(['AAPL']);
+    expect((await bidder.waitFor('error')).error!.code).toBe(Code.ERROR_CODE_FORBIDDEN);
+
+    expect((await admin('DELETE', `/${created.id}`)).status).toBe(204);
+    expect((await reader.waitClosed(6000)).code).toBe(4003);
+    expect((await handshake(platform.wsUrl, { 'x-api-key': created.key })).status).toBe(401);
+  });
+});
