@@ -22,14 +22,25 @@ describe('auctions REST API', () => {
     expect(fetched).toMatchObject({ id: created.id, status: 'open' });
   });
 
+  /** Every auction with this status, page by page (other tests create auctions too). */
+  const all = async (status: string) => {
+    const out: { id: string; status: string }[] = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = (await (await fetch(`${platform.url}/v1/auctions?status=${status}&limit=200&offset=${offset}`)).json()) as { id: string; status: string }[];
+      out.push(...page);
+      if (page.length < 200) return out;
+    }
+  };
+
   it('lists auctions by status', async () => {
     const open = await createAuction(platform.url);
     const later = await createAuction(platform.url, { startInMs: 3_600_000, endInMs: 7_200_000 });
-    const openList = (await (await fetch(`${platform.url}/v1/auctions?status=open&limit=200`)).json()) as { id: string; status: string }[];
+    const openList = await all('open');
     expect(openList.some((a) => a.id === open.id)).toBe(true);
     expect(openList.every((a) => a.status === 'open')).toBe(true);
-    const scheduled = (await (await fetch(`${platform.url}/v1/auctions?status=scheduled&limit=200`)).json()) as { id: string; status: string }[];
+    const scheduled = await all('scheduled');
     expect(scheduled.find((a) => a.id === later.id)?.status).toBe('scheduled');
+    expect(openList.some((a) => a.id === later.id)).toBe(false);
   });
 
   it('pages the bid history by seq', async () => {

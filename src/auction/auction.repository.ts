@@ -250,13 +250,14 @@ export class AuctionRepository {
     return rows[0].id;
   }
 
-  async listAuctions(status: string | undefined, limit: number, offset: number): Promise<LockedAuction[]> {
+  async listAuctions(status: string | undefined, limit: number, offset: number, sellerHandle?: string): Promise<LockedAuction[]> {
     const rows = await this.dataSource.query<AuctionDbRow[]>(
       `SELECT ${AUCTION_COLUMNS} FROM auctions a
          LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
-        WHERE ($1::text IS NULL OR a.state = $1)
+         LEFT JOIN bidders s ON s.id = a.seller_id
+        WHERE ($1::text IS NULL OR a.state = $1) AND ($4::text IS NULL OR s.handle = $4)
         ORDER BY a.end_at, a.id LIMIT $2 OFFSET $3`,
-      [status ?? null, limit, offset],
+      [status ?? null, limit, offset, sellerHandle ?? null],
     );
     return rows.map(toLockedAuction);
   }

@@ -75,8 +75,8 @@ export class AuctionsService {
     return this.get(id);
   }
 
-  async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0): Promise<AuctionView[]> {
-    return (await this.repository.listAuctions(status, limit, offset)).map((a) => toView(a));
+  async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0, sellerHandle?: string): Promise<AuctionView[]> {
+    return (await this.repository.listAuctions(status, limit, offset, sellerHandle)).map((a) => toView(a));
   }
 
   async get(id: string): Promise<AuctionView> {

@@ -17,6 +17,7 @@ const LOTS = [
   'Original Apple Macintosh 128K', 'Hermès silk scarf', 'Signed Pelé football shirt', 'Bang & Olufsen Beogram 4000',
 ];
 const BOT_COUNT = 9;
+const SELLER = 'sim-seller';
 
 /**
  * Live auctions out of the box: keeps SIM_AUCTIONS auctions open and has seeded bot
@@ -59,7 +60,8 @@ export class AuctionBotsService implements OnApplicationBootstrap, OnApplication
     if (this.busy) return;
     this.busy = true;
     try {
-      const views = await this.auctions.list('open', 200);
+      // Only the simulator's own lots: bots never bid on real auctions.
+      const views = await this.auctions.list('open', 200, 0, SELLER);
       this.open = views
         .filter((v) => v.status === 'open')
         .map((v) => ({ id: v.id, startingPrice: v.startingPrice, currentPrice: v.currentPrice, nextMinimum: v.nextMinimum,
@@ -79,7 +81,7 @@ export class AuctionBotsService implements OnApplicationBootstrap, OnApplication
     await this.auctions.create({
       title: LOTS[uniformInt(this.rng, 0, LOTS.length - 1)],
       description: 'Simulated lot',
-      sellerHandle: 'sim-seller',
+      sellerHandle: SELLER,
       currency: 'EUR',
       priceScale: 2,
       startingPrice,
