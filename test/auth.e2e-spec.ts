@@ -60,7 +60,7 @@ describe('authentication and authorization (real server, real sockets)', () => {
       ADMIN_TOKEN: ADMIN,
       AUTH_ANONYMOUS_READ: 'false',
       DEV_BIDDERS_ENABLED: 'false',
-      AUTH_EXPIRY_WARNING_MS: '1500',
+      AUTH_EXPIRY_WARNING_MS: '4000',
       MAX_CONNECTIONS_PER_KEY: '2',
     });
   });
@@ -98,16 +98,17 @@ describe('authentication and authorization (real server, real sockets)', () => {
 
   it('warns before expiry, renews on RefreshToken, and closes 4001 when a token runs out', async () => {
     const subject = `bob${Date.now()}`;
-    const renewing = await connect('', { authorization: `Bearer ${await token(subject, { expiresInS: 3 })}` });
+    const originalExpiry = (Math.floor(Date.now() / 1000) + 6) * 1000;
+    const renewing = await connect('', { authorization: `Bearer ${await token(subject, { expiresInS: 6 })}` });
     const lapsing = await connect('', { authorization: `Bearer ${await token(`${subject}x`, { expiresInS: 2 })}` });
-    await renewing.waitFor('authExpiring', 1, 5000);
+    await renewing.waitFor('authExpiring', 1, 5000); // sent 4 s before expiry
     renewing.send({ refreshToken: { token: await token('somebody-else') } });
     expect((await renewing.waitFor('error')).error!.code).toBe(Code.ERROR_CODE_UNAUTHENTICATED);
     renewing.send({ refreshToken: { token: await token(subject, { expiresInS: 120 }) } });
     const refreshed = (await renewing.waitFor('tokenRefreshed')).tokenRefreshed!;
     expect(refreshed.expiresTimeUs! / 1e6).toBeGreaterThan(Date.now() / 1000 + 100);
     expect((await lapsing.waitClosed(6000)).code).toBe(4001);
-    await new Promise((r) => setTimeout(r, 1500)); // past the renewing token's original expiry
+    await new Promise((r) => setTimeout(r, Math.max(0, originalExpiry + 1200 - Date.now()))); // past the original expiry
     expect(renewing.closed).toBeUndefined();
     renewing.send({ ping: { clientTime: 1 } });
     await renewing.waitFor('pong');
