@@ -6,6 +6,7 @@ import type { BidderIdentity, LockedAuction } from './auction.types';
 
 /** A bid row to insert, already decided by the rules and numbered. */
 export interface BidRow {
+  auctionId: string;
   seq: number;
   bidderId: string;
   kind: 'bid' | 'proxy';
@@ -76,6 +77,20 @@ export class AuctionRepository {
     return rows[0] ? toLockedAuction(rows[0]) : null;
   }
 
+  /**
+   * Locks several auction rows for one batch, always in id order so that concurrent batches
+   * (other app processes) wait for each other instead of deadlocking.
+   */
+  async lockAuctions(tx: QueryRunner, ids: string[]): Promise<Map<string, LockedAuction>> {
+    const rows = (await tx.query(
+      `SELECT ${AUCTION_COLUMNS} FROM auctions a
+         LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
+        WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
+      [[...ids].sort()],
+    )) as AuctionDbRow[];
+    return new Map(rows.map((r) => [r.id, toLockedAuction(r)]));
+  }
+
   async findAuction(id: string): Promise<LockedAuction | null> {
     const rows = await this.dataSource.query<AuctionDbRow[]>(
       `SELECT ${AUCTION_COLUMNS} FROM auctions a
@@ -124,15 +139,15 @@ export class AuctionRepository {
     ];
   }
 
-  async insertBids(tx: QueryRunner, auctionId: string, rows: BidRow[]): Promise<void> {
+  async insertBids(tx: QueryRunner, rows: BidRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO bids (auction_id, seq, bidder_id, kind, amount, max_amount, client_bid_id, received_at,
                          price_after, leads, next_minimum, end_at_after, extended)
-       SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::varchar[], $5::bigint[], $6::bigint[], $7::varchar[],
-                                $8::timestamptz[], $9::bigint[], $10::boolean[], $11::bigint[], $12::timestamptz[], $13::boolean[])`,
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::varchar[], $5::bigint[], $6::bigint[], $7::varchar[],
+                            $8::timestamptz[], $9::bigint[], $10::boolean[], $11::bigint[], $12::timestamptz[], $13::boolean[])`,
       [
-        auctionId,
+        rows.map((r) => r.auctionId),
         rows.map((r) => r.seq),
         rows.map((r) => r.bidderId),
         rows.map((r) => r.kind),
@@ -166,13 +181,24 @@ export class AuctionRepository {
     );
   }
 
-  async updateBook(tx: QueryRunner, auction: LockedAuction, lastSeq: number): Promise<void> {
-    const { book } = auction;
+  /** Writes the new books of several auctions in one statement. */
+  async updateBooks(tx: QueryRunner, changed: { auction: LockedAuction; lastSeq: number }[]): Promise<void> {
+    if (changed.length === 0) return;
     await tx.query(
-      `UPDATE auctions SET current_price = $2, leader_id = $3, leader_max = $4, bid_count = $5, last_seq = $6,
-              end_at = $7, updated_at = now()
-        WHERE id = $1`,
-      [auction.id, book.currentPrice, book.leaderId, book.leaderMax, book.bidCount, lastSeq, new Date(book.endAt)],
+      `UPDATE auctions a SET current_price = u.price, leader_id = u.leader, leader_max = u.leader_max, bid_count = u.bids,
+              last_seq = u.last_seq, end_at = u.end_at, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::bigint[], $5::int[], $6::bigint[], $7::timestamptz[])
+              AS u(id, price, leader, leader_max, bids, last_seq, end_at)
+        WHERE a.id = u.id`,
+      [
+        changed.map((c) => c.auction.id),
+        changed.map((c) => c.auction.book.currentPrice),
+        changed.map((c) => c.auction.book.leaderId),
+        changed.map((c) => c.auction.book.leaderMax),
+        changed.map((c) => c.auction.book.bidCount),
+        changed.map((c) => c.lastSeq),
+        changed.map((c) => new Date(c.auction.book.endAt)),
+      ],
     );
   }
 

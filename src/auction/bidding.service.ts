@@ -21,18 +21,21 @@ export const MAX_BID_AMOUNT = 1e15;
 /** Transient answers are not stored: a retry with the same client bid id is decided afresh. */
 const TRANSIENT: ReadonlySet<BidRejection> = new Set(['RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE', 'UNKNOWN_AUCTION']);
 const UNIQUE_VIOLATION = '23505';
+const ALL_AUCTIONS = 'all';
 
 /**
- * Places bids durably. Bids for one auction are queued and committed in batches (group
- * commit): each batch is one transaction that locks the auction row, decides every bid with
- * the pure rules in arrival order, and writes them. A bid is answered only after its batch
- * committed. The locked row, not this process's memory, is the source of truth, so several
- * app processes can share the database.
+ * Places bids durably. Bids are queued in arrival order and committed in batches (group
+ * commit): while one transaction commits, the next batch gathers. A batch is one transaction
+ * that locks the rows of the auctions it touches (in id order), decides every bid with the pure
+ * rules in arrival order, and writes them. A bid is answered only after its batch committed.
+ * The locked rows, not this process's memory, are the source of truth, so several app
+ * processes can share the database.
  */
 @Injectable()
 export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
-  private readonly batcher: KeyedBatcher<string, PendingBid, BidOutcome>;
+  private readonly batcher: KeyedBatcher<typeof ALL_AUCTIONS, PendingBid, BidOutcome>;
+  private readonly pendingByAuction = new Map<string, number>();
   private readonly bidBuckets = new Map<string, TokenBucket>();
   private draining = false;
 
@@ -41,7 +44,9 @@ export class BiddingService {
     private readonly events: EventBus,
     private readonly config: AppConfig,
   ) {
-    this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (auctionId, bids) => this.commitBatch(auctionId, bids));
+    // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
+    // cost is shared whether the bids crowd one hot auction or spread over thousands.
+    this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (_all, bids) => this.commitBatch(bids));
   }
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
@@ -50,7 +55,8 @@ export class BiddingService {
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!UUID.test(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
-    return this.batcher.submit(request.auctionId, { bidder, request });
+    this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
+    return this.batcher.submit(ALL_AUCTIONS, { bidder, request });
   }
 
   /** Per-bidder bid rate, across all of the bidder's connections in this process. */
@@ -80,50 +86,66 @@ export class BiddingService {
 
   /** True when no bid of this auction is queued or being committed in this process. */
   isIdle(auctionId: string): boolean {
-    return this.batcher.isIdle(auctionId);
+    return !this.pendingByAuction.has(auctionId);
   }
 
-  private async commitBatch(auctionId: string, bids: PendingBid[], attempt = 1): Promise<BidOutcome[]> {
+  private async commitBatch(bids: PendingBid[]): Promise<BidOutcome[]> {
     try {
-      const result = await this.repository.transaction((tx) => this.decideBatch(tx, auctionId, bids));
-      if (result.records.length > 0) {
-        this.events.emit('auction.bids.committed', { auctionId, records: result.records, outbids: result.outbids });
+      return await this.tryCommit(bids, 1);
+    } finally {
+      for (const { request } of bids) {
+        const left = (this.pendingByAuction.get(request.auctionId) ?? 1) - 1;
+        if (left > 0) this.pendingByAuction.set(request.auctionId, left);
+        else this.pendingByAuction.delete(request.auctionId);
+      }
+    }
+  }
+
+  private async tryCommit(bids: PendingBid[], attempt: number): Promise<BidOutcome[]> {
+    try {
+      const result = await this.repository.transaction((tx) => this.decideBatch(tx, bids));
+      for (const [auctionId, committed] of result.committed) {
+        this.events.emit('auction.bids.committed', { auctionId, records: committed.records, outbids: committed.outbids });
       }
       return result.outcomes;
     } catch (error) {
       // Another process stored one of these client bid ids first: decide again, it is now a duplicate.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) {
-        return this.commitBatch(auctionId, bids, 2);
-      }
-      this.logger.error(`bid batch for auction ${auctionId} failed: ${(error as Error).message}`);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) return this.tryCommit(bids, 2);
+      this.logger.error(`bid batch of ${bids.length} failed: ${(error as Error).message}`);
       return bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
     }
   }
 
-  private async decideBatch(tx: QueryRunner, auctionId: string, bids: PendingBid[]) {
-    const auction = await this.repository.lockAuction(tx, auctionId);
-    if (!auction) return { outcomes: bids.map(() => rejected('UNKNOWN_AUCTION', 0)), records: [], outbids: [] };
-
+  /** Decides a batch of bids (any auctions) in arrival order, inside one transaction. */
+  private async decideBatch(tx: QueryRunner, bids: PendingBid[]) {
+    const auctions = await this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]);
     const answers = new Map<string, StoredAnswer | BidOutcome>();
     for (const a of await this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })))) {
       answers.set(answerKey(a.bidderId, a.clientBidId), a);
     }
     const pseudonyms = new Map<string, string>();
-    if (auction.book.leaderId && auction.leaderPseudonym) pseudonyms.set(auction.book.leaderId, auction.leaderPseudonym);
+    for (const auction of auctions.values()) {
+      if (auction.book.leaderId && auction.leaderPseudonym) pseudonyms.set(auction.book.leaderId, auction.leaderPseudonym);
+    }
     for (const b of bids) pseudonyms.set(b.bidder.id, b.bidder.pseudonym);
 
     const outcomes: BidOutcome[] = [];
     const rows: BidRow[] = [];
     const rejections: RejectionRow[] = [];
-    const records: BidRecord[] = [];
-    const outbids: OutbidNotice[] = [];
-    let seq = auction.lastSeq;
+    const committed = new Map<string, { records: BidRecord[]; outbids: OutbidNotice[] }>();
+    const lastSeq = new Map<string, number>();
 
     for (const { bidder, request } of bids) {
+      const auctionId = request.auctionId;
       const key = answerKey(bidder.id, request.clientBidId);
       const earlier = answers.get(key);
       if (earlier) {
         outcomes.push(asDuplicate(earlier));
+        continue;
+      }
+      const auction = auctions.get(auctionId);
+      if (!auction) {
+        outcomes.push(rejected('UNKNOWN_AUCTION', 0));
         continue;
       }
       const decision =
@@ -152,14 +174,18 @@ export class BiddingService {
       }
 
       auction.book = decision.book;
+      let seq = lastSeq.get(auctionId) ?? auction.lastSeq;
       const leaderPseudonym = pseudonyms.get(decision.book.leaderId!) ?? '';
       const isReserveMet = reserveMet(auction.terms, decision.book);
+      const events = committed.get(auctionId) ?? committed.set(auctionId, { records: [], outbids: [] }).get(auctionId)!;
       let ownSeq = 0;
       decision.recorded.forEach((entry, index) => {
         seq++;
         const own = index === 0; // the challenger's entry always comes first
         if (own) ownSeq = seq;
+        const extended = own && decision.extendedTo !== null;
         rows.push({
+          auctionId,
           seq,
           bidderId: entry.bidderId,
           kind: entry.kind,
@@ -171,9 +197,9 @@ export class BiddingService {
           leading: own ? decision.leading : true,
           nextMinimum: decision.nextMinimum,
           endAtAfter: decision.book.endAt,
-          extended: own && decision.extendedTo !== null,
+          extended,
         });
-        records.push({
+        events.records.push({
           auctionId,
           seq,
           bidderId: entry.bidderId,
@@ -186,11 +212,12 @@ export class BiddingService {
           reserveMet: isReserveMet,
           endAt: decision.book.endAt,
           receivedAt: request.receivedAt,
-          extended: own && decision.extendedTo !== null,
+          extended,
         });
       });
+      lastSeq.set(auctionId, seq);
       if (decision.outbid) {
-        outbids.push({ auctionId, ...decision.outbid, price: decision.price, nextMinimum: decision.nextMinimum, seq });
+        events.outbids.push({ auctionId, ...decision.outbid, price: decision.price, nextMinimum: decision.nextMinimum, seq });
       }
       const outcome: BidOutcome = {
         accepted: true,
@@ -205,10 +232,10 @@ export class BiddingService {
       answers.set(key, outcome);
     }
 
-    await this.repository.insertBids(tx, auctionId, rows);
+    await this.repository.insertBids(tx, rows);
     await this.repository.insertRejections(tx, rejections.filter((r) => !TRANSIENT.has(r.reason as BidRejection)));
-    if (rows.length > 0) await this.repository.updateBook(tx, auction, seq);
-    return { outcomes, records, outbids };
+    await this.repository.updateBooks(tx, [...lastSeq].map(([id, seq]) => ({ auction: auctions.get(id)!, lastSeq: seq })));
+    return { outcomes, committed };
   }
 }
 
