@@ -103,40 +103,39 @@ export class AuctionRepository {
 
   async findAnswers(tx: QueryRunner, keys: { bidderId: string; clientBidId: string }[]): Promise<StoredAnswer[]> {
     if (keys.length === 0) return [];
-    const params = [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)];
-    const accepted = (await tx.query(
-      `SELECT b.bidder_id, b.client_bid_id, b.auction_id, b.seq, b.price_after, b.leads, b.next_minimum, b.end_at_after
-         FROM bids b JOIN unnest($1::uuid[], $2::text[]) AS k(bidder_id, client_bid_id)
-           ON b.bidder_id = k.bidder_id AND b.client_bid_id = k.client_bid_id`,
-      params,
+    // One round trip for both kinds of earlier answer.
+    const rows = (await tx.query(
+      `WITH k(bidder_id, client_bid_id) AS (SELECT * FROM unnest($1::uuid[], $2::text[]))
+       SELECT true AS accepted, b.bidder_id, b.client_bid_id, b.auction_id, b.seq, b.price_after, b.leads,
+              b.next_minimum, b.end_at_after, NULL AS reason
+         FROM bids b JOIN k ON b.bidder_id = k.bidder_id AND b.client_bid_id = k.client_bid_id
+       UNION ALL
+       SELECT false, r.bidder_id, r.client_bid_id, r.auction_id, NULL, NULL, NULL, r.next_minimum, NULL, r.reason
+         FROM bid_rejections r JOIN k ON r.bidder_id = k.bidder_id AND r.client_bid_id = k.client_bid_id`,
+      [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)],
     )) as Record<string, unknown>[];
-    const rejected = (await tx.query(
-      `SELECT r.bidder_id, r.client_bid_id, r.auction_id, r.reason, r.next_minimum
-         FROM bid_rejections r JOIN unnest($1::uuid[], $2::text[]) AS k(bidder_id, client_bid_id)
-           ON r.bidder_id = k.bidder_id AND r.client_bid_id = k.client_bid_id`,
-      params,
-    )) as Record<string, unknown>[];
-    return [
-      ...accepted.map((r) => ({
-        accepted: true as const,
-        bidderId: String(r.bidder_id),
-        clientBidId: String(r.client_bid_id),
-        auctionId: String(r.auction_id),
-        seq: int(r.seq),
-        price: int(r.price_after),
-        leading: Boolean(r.leads),
-        nextMinimum: int(r.next_minimum),
-        endAt: (r.end_at_after as Date).getTime(),
-      })),
-      ...rejected.map((r) => ({
-        accepted: false as const,
-        bidderId: String(r.bidder_id),
-        clientBidId: String(r.client_bid_id),
-        auctionId: String(r.auction_id),
-        reason: String(r.reason),
-        nextMinimum: int(r.next_minimum),
-      })),
-    ];
+    return rows.map((r): StoredAnswer =>
+      r.accepted
+        ? {
+            accepted: true,
+            bidderId: String(r.bidder_id),
+            clientBidId: String(r.client_bid_id),
+            auctionId: String(r.auction_id),
+            seq: int(r.seq),
+            price: int(r.price_after),
+            leading: Boolean(r.leads),
+            nextMinimum: int(r.next_minimum),
+            endAt: (r.end_at_after as Date).getTime(),
+          }
+        : {
+            accepted: false,
+            bidderId: String(r.bidder_id),
+            clientBidId: String(r.client_bid_id),
+            auctionId: String(r.auction_id),
+            reason: String(r.reason),
+            nextMinimum: int(r.next_minimum),
+          },
+    );
   }
 
   async insertBids(tx: QueryRunner, rows: BidRow[]): Promise<void> {
