@@ -1,0 +1,255 @@
+/**
+ * The client side of the fan-out bench, run as its own child process: N loopback `ws`
+ * clients, each subscribed to BTC-USD at every update. Every message is counted; only
+ * every Nth tick per client is decoded with protobufjs and timed (receive time minus
+ * `tick.timestampUs`, both wall-clock microseconds on this machine) into an HDR histogram.
+ * Driven over IPC by the runner (see harness-protocol.ts).
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { Socket } from 'node:net';
+import * as protobuf from 'protobufjs/minimal';
+import WebSocket from 'ws';
+import type { ClientOptions } from 'ws';
+import { bidtape } from '../src/generated/bidtape';
+import type { ConnectCommand, Connected, HarnessCommand, HarnessReply, LatencySummary, WindowReport } from './harness-protocol';
+
+// Decode int64 fields as plain numbers (every value stays below 2^53).
+protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
+protobuf.configure();
+
+const pb = bidtape.v1;
+/** First byte of a ServerMessage whose `kind` is `tick` (field 10, length-delimited). */
+const TICK_TAG = (10 << 3) | 2;
+const SUBPROTOCOL = 'bidtape.v1.proto';
+
+const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
+
+const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+const sockets: WebSocket[] = [];
+let ticks = 0;
+let otherMessages = 0;
+let negative = 0;
+let closed = 0;
+let sampleEvery = 20;
+let measuring = false;
+let windowStart = { at: 0, cpu: process.cpuUsage(), bytes: 0 };
+const SLICE_MS = 500;
+let timeline: number[] = [];
+let sliceTimer: NodeJS.Timeout | undefined;
+let sliceStartTicks = 0;
+
+function send(reply: HarnessReply): void {
+  process.send?.(reply);
+}
+
+function onMessage(data: Buffer): void {
+  if (data[0] !== TICK_TAG) {
+    otherMessages++;
+    return;
+  }
+  ticks++;
+}
+
+/** Attaches the per-client handler: count everything, decode every `sampleEvery`th tick. */
+function watch(ws: WebSocket): void {
+  let seen = 0;
+  ws.on('message', (data: Buffer) => {
+    onMessage(data);
+    if (!measuring || data[0] !== TICK_TAG || ++seen % sampleEvery !== 0) return;
+    const receivedUs = nowMicros();
+    const tick = pb.ServerMessage.decode(data).tick!;
+    const latencyUs = receivedUs - (tick.timestampUs as number);
+    if (latencyUs < 0) negative++;
+    histogram.recordValue(Math.max(0, Math.round(latencyUs)));
+  });
+}
+
+const subscribeRequest = () => pb.ClientMessage.encode({ id: 1, subscribe: { symbols: ['BTC-USD'], maxRate: 0 } }).finish();
+
+function clientOptions(command: ConnectCommand): ClientOptions {
+  return {
+    perMessageDeflate:
+      command.deflateWindowBits > 0
+        ? {
+            serverNoContextTakeover: true,
+            clientNoContextTakeover: true,
+            serverMaxWindowBits: command.deflateWindowBits,
+            clientMaxWindowBits: command.deflateWindowBits,
+          }
+        : false,
+  };
+}
+
+/** Resolves once the WebSocket handshake is done; nothing is subscribed yet. */
+function openClient(command: ConnectCommand): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(command.url, SUBPROTOCOL, clientOptions(command));
+    const fail = (error: Error) => {
+      ws.terminate();
+      reject(error);
+    };
+    ws.once('error', fail);
+    ws.once('unexpected-response', (_req, res) => fail(new Error(`handshake refused: HTTP ${res.statusCode}`)));
+    ws.once('open', () => {
+      ws.off('error', fail);
+      ws.on('error', () => undefined);
+      ws.once('close', () => closed++);
+      watch(ws);
+      resolve(ws);
+    });
+  });
+}
+
+/** Sends the subscribe request; resolves on the first message back (the subscribe reply). */
+function subscribe(ws: WebSocket): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error('closed before the subscribe reply'));
+    ws.once('close', onClose);
+    ws.once('message', () => {
+      ws.off('close', onClose);
+      resolve(ws);
+    });
+    ws.send(subscribeRequest());
+  });
+}
+
+/**
+ * Opens every client first (a connection without a subscription gets no ticks), then
+ * subscribes them all at once: the tick load starts when everyone is in, so no handshake
+ * has to compete with a fan-out already running.
+ */
+async function connect(command: ConnectCommand): Promise<Connected> {
+  const started = performance.now();
+  const deadline = started + command.timeoutMs;
+  const remaining = () => Math.max(1, deadline - performance.now());
+  const opened: WebSocket[] = [];
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const fail = (error: unknown) => {
+    failed++;
+    firstError ??= (error as Error).message;
+  };
+  const worker = async () => {
+    while (next < command.clients && performance.now() < deadline) {
+      next++;
+      try {
+        opened.push(await withTimeout(openClient(command), remaining(), 'handshake'));
+      } catch (error) {
+        fail(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.clients) }, worker));
+  const results = await Promise.allSettled(opened.map((ws) => withTimeout(subscribe(ws), remaining(), 'subscribe reply')));
+  for (const result of results) {
+    if (result.status === 'fulfilled') sockets.push(result.value);
+    else fail(result.reason);
+  }
+  return {
+    type: 'connected',
+    subscribed: sockets.length,
+    failed: failed + (command.clients - next),
+    firstError,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${Math.round(ms)} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function bytesRead(): number {
+  let total = 0;
+  for (const ws of sockets) total += (ws as unknown as { _socket?: Socket })._socket?.bytesRead ?? 0;
+  return total;
+}
+
+function startWindow(every: number): void {
+  sampleEvery = every;
+  histogram.reset();
+  ticks = 0;
+  otherMessages = 0;
+  negative = 0;
+  closed = 0;
+  measuring = true;
+  windowStart = { at: performance.now(), cpu: process.cpuUsage(), bytes: bytesRead() };
+  timeline = [];
+  sliceStartTicks = 0;
+  sliceTimer = setInterval(() => {
+    timeline.push((ticks - sliceStartTicks) * (1000 / SLICE_MS));
+    sliceStartTicks = ticks;
+  }, SLICE_MS);
+}
+
+function stopWindow(): WindowReport {
+  measuring = false;
+  clearInterval(sliceTimer);
+  const seconds = (performance.now() - windowStart.at) / 1000;
+  const cpu = process.cpuUsage(windowStart.cpu);
+  const bytes = bytesRead() - windowStart.bytes;
+  return {
+    type: 'window',
+    seconds,
+    ticks,
+    otherMessages,
+    ticksPerSecond: ticks / seconds,
+    timeline: timeline.map(Math.round),
+    wireBytesPerMessage: ticks + otherMessages > 0 ? bytes / (ticks + otherMessages) : 0,
+    latency: summarize(),
+    cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+    cpuUserPercent: (cpu.user / 1e6 / seconds) * 100,
+    cpuSystemPercent: (cpu.system / 1e6 / seconds) * 100,
+    closed,
+  };
+}
+
+function summarize(): LatencySummary {
+  const ms = (us: number) => us / 1000;
+  const empty = histogram.totalCount === 0;
+  return {
+    count: histogram.totalCount,
+    p50Ms: empty ? NaN : ms(histogram.getValueAtPercentile(50)),
+    p90Ms: empty ? NaN : ms(histogram.getValueAtPercentile(90)),
+    p99Ms: empty ? NaN : ms(histogram.getValueAtPercentile(99)),
+    p999Ms: empty ? NaN : ms(histogram.getValueAtPercentile(99.9)),
+    maxMs: empty ? NaN : ms(histogram.maxValue),
+    meanMs: empty ? NaN : ms(histogram.mean),
+    negative,
+  };
+}
+
+async function handle(command: HarnessCommand): Promise<void> {
+  switch (command.type) {
+    case 'connect':
+      send(await connect(command));
+      return;
+    case 'start':
+      startWindow(command.sampleEvery);
+      return;
+    case 'stop':
+      send(stopWindow());
+      return;
+  }
+}
+
+process.on('message', (command: HarnessCommand) => {
+  handle(command).catch((error: unknown) => send({ type: 'failure', message: String(error) }));
+});
+// The runner going away (normally or not) ends the harness: no orphaned clients.
+process.on('disconnect', () => {
+  for (const ws of sockets) ws.terminate();
+  process.exit(0);
+});

@@ -1,0 +1,75 @@
+/** IPC messages between the bench runner and the client harness child process. */
+
+export interface ConnectCommand {
+  type: 'connect';
+  url: string;
+  clients: number;
+  /** Offer permessage-deflate with these server window bits; 0: do not offer it. */
+  deflateWindowBits: number;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** Starts a measured window: counters and histogram are reset. */
+export interface StartCommand {
+  type: 'start';
+  /** Decode and time every Nth tick per client. */
+  sampleEvery: number;
+}
+
+/** Ends the window and reports what was received during it. */
+export interface StopCommand {
+  type: 'stop';
+}
+
+export type HarnessCommand = ConnectCommand | StartCommand | StopCommand;
+
+export interface Connected {
+  type: 'connected';
+  /** Clients that opened and received their first message (the subscribe reply). */
+  subscribed: number;
+  failed: number;
+  firstError?: string;
+  seconds: number;
+}
+
+export interface LatencySummary {
+  /** Ticks decoded and timed. */
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  meanMs: number;
+  /** Samples with receive time before publish time (clock skew), recorded as 0. */
+  negative: number;
+}
+
+export interface WindowReport {
+  type: 'window';
+  seconds: number;
+  /** Tick messages received by all clients in the window. */
+  ticks: number;
+  /** Other server messages (acks, snapshots, heartbeats) in the window. */
+  otherMessages: number;
+  ticksPerSecond: number;
+  /** Ticks per second in each half-second slice of the window. */
+  timeline: number[];
+  /** TCP bytes read by all clients per tick received (WebSocket framing included). */
+  wireBytesPerMessage: number;
+  latency: LatencySummary;
+  /** CPU time of the harness process over the window, % of one core. */
+  cpuPercent: number;
+  cpuUserPercent: number;
+  cpuSystemPercent: number;
+  /** Clients closed by the server during the window. */
+  closed: number;
+}
+
+export interface HarnessFailure {
+  type: 'failure';
+  message: string;
+}
+
+export type HarnessReply = Connected | WindowReport | HarnessFailure;

@@ -1,0 +1,200 @@
+/**
+ * The three phases run against each server variant, each on a freshly started server
+ * with a fresh client harness:
+ *  - memory: no ticks; server RSS before and after N clients connect and subscribe.
+ *  - latency: a moderate offered rate; receive time minus publish time per decoded tick.
+ *  - throughput: an offered rate above what one core can deliver; delivered msgs/s.
+ */
+import type { BenchConfig, VariantName } from './config';
+import { Harness } from './harness';
+import type { Connected, WindowReport } from './harness-protocol';
+import { backgroundSince, cpuUseSince, markCpu, pinToCpus, processTable, rssBytes, sampleRss, sleep } from './proc';
+import type { Background, CpuUse } from './proc';
+import type { RunningServer, ServerOptions } from './servers';
+import { scrapeCounters, startApp, startBareServer } from './servers';
+
+export interface MemoryResult {
+  subscribed: number;
+  connectSeconds: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  rssPerConnectionBytes: number;
+}
+
+export interface LoadResult {
+  offeredTicksPerSecond: number;
+  /** Offered ticks/s × subscribed clients. */
+  offeredMessagesPerSecond: number;
+  subscribed: number;
+  connectSeconds: number;
+  connectFailed: number;
+  window: WindowReport;
+  /** Server process CPU over the window (and the whole machine's). */
+  serverCpu: CpuUse;
+  /** Server CPU microseconds per delivered message over the window. */
+  serverCpuMicrosPerMessage: number;
+  serverRssEndBytes: number;
+  /** Everything else that ran during the window: other tenants' work, kernel threads. */
+  background: Background;
+  /** Background above the limit in every attempt: this figure is less trustworthy. */
+  disturbed: boolean;
+  /** Attempts made (a disturbed window is run again, up to the retry limit). */
+  attempts: number;
+  /** The app only: its own counters over the window (messages written, deflate bytes). */
+  appCounters?: {
+    messagesOutPerSecond: number;
+    deflateInputBytes: number;
+    deflateOutputBytes: number;
+    /** Garbage-collection time, % of the window. */
+    gcPercent: number;
+  };
+}
+
+export interface PhaseContext {
+  config: BenchConfig;
+  /** Snapshot of the built app the `bidtape` variants run. */
+  appDir: string;
+  pgDataDir: string;
+  pgPort: number;
+  log: (line: string) => void;
+  /** Seconds spent so far on re-running disturbed windows (bounded by config.retryBudgetSeconds). */
+  retrySecondsSpent: number;
+}
+
+function startServer(variant: VariantName, ticksPerSecond: number, context: PhaseContext): Promise<RunningServer> {
+  const options: ServerOptions = {
+    ticksPerSecond,
+    seed: context.config.seed,
+    deflateWindowBits: variant.endsWith(' on') ? context.config.windowBits : 0,
+  };
+  return variant.startsWith('bare-ws')
+    ? startBareServer(options)
+    : startApp({ ...options, appDir: context.appDir, pgDataDir: context.pgDataDir, pgPort: context.pgPort });
+}
+
+async function withServerAndClients<T>(
+  variant: VariantName,
+  ticksPerSecond: number,
+  context: PhaseContext,
+  body: (server: RunningServer, harness: Harness, connect: () => Promise<Connected>) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(variant, ticksPerSecond, context);
+  let harness: Harness | undefined;
+  try {
+    harness = Harness.start();
+    const { config } = context;
+    if (config.pin) {
+      pinToCpus(server.pid, config.pin.server);
+      pinToCpus(harness.pid, config.pin.client);
+    }
+    const connect = async () => {
+      const connected = await harness!.connect({
+        url: server.wsUrl,
+        clients: config.clients,
+        deflateWindowBits: variant.endsWith(' on') ? config.windowBits : 0,
+        concurrency: config.connectConcurrency,
+        timeoutMs: config.connectTimeoutSeconds * 1000,
+      });
+      const failed = connected.failed > 0 ? `, ${connected.failed} failed (${connected.firstError})` : '';
+      context.log(`    ${connected.subscribed} clients subscribed in ${connected.seconds.toFixed(1)} s${failed}`);
+      if (connected.subscribed === 0) throw new Error(`no client could subscribe to ${variant}: ${connected.firstError}`);
+      return connected;
+    };
+    return await body(server, harness, connect);
+  } finally {
+    await harness?.close();
+    await server.stop();
+  }
+}
+
+export function runMemoryPhase(variant: VariantName, context: PhaseContext): Promise<MemoryResult> {
+  const settleMs = context.config.settleSeconds * 1000;
+  return withServerAndClients(variant, 0, context, async (server, _harness, connect) => {
+    await sleep(settleMs);
+    const before = await sampleRss(server.pid);
+    const connected = await connect();
+    await sleep(settleMs);
+    const after = await sampleRss(server.pid);
+    return {
+      subscribed: connected.subscribed,
+      connectSeconds: connected.seconds,
+      rssBeforeBytes: before,
+      rssAfterBytes: after,
+      rssPerConnectionBytes: (after - before) / connected.subscribed,
+    };
+  });
+}
+
+export function runLoadPhase(
+  variant: VariantName,
+  ticksPerSecond: number,
+  sampleEvery: number,
+  context: PhaseContext,
+): Promise<LoadResult> {
+  const { config } = context;
+  return withServerAndClients(variant, ticksPerSecond, context, async (server, harness, connect) => {
+    const connected = await connect();
+    await sleep(config.warmupSeconds * 1000);
+    const countersBefore = server.httpUrl ? await scrapeCounters(server.httpUrl) : undefined;
+    const countersFrom = performance.now();
+    const cpuMark = markCpu(server.pid);
+    const processes = processTable();
+    harness.start(sampleEvery);
+    await sleep(config.seconds * 1000);
+    const window = await harness.stop();
+    const serverCpu = cpuUseSince(server.pid, cpuMark);
+    // Our own groups: the server (and its PostgreSQL), the harness, and this runner.
+    const background = backgroundSince(processes, [server.pid, harness.pid, process.pid]);
+    const countersAfter = server.httpUrl ? await scrapeCounters(server.httpUrl) : undefined;
+    const countersSeconds = (performance.now() - countersFrom) / 1000;
+    const delta = (name: string) => (countersAfter?.[name] ?? NaN) - (countersBefore?.[name] ?? NaN);
+    return {
+      offeredTicksPerSecond: ticksPerSecond,
+      offeredMessagesPerSecond: ticksPerSecond * connected.subscribed,
+      subscribed: connected.subscribed,
+      connectSeconds: connected.seconds,
+      connectFailed: connected.failed,
+      window,
+      serverCpu,
+      serverCpuMicrosPerMessage: ((serverCpu.percent / 100) * 1e6) / window.ticksPerSecond,
+      serverRssEndBytes: rssBytes(server.pid),
+      background,
+      disturbed: background.percent > config.maxBackgroundPercent,
+      attempts: 1,
+      appCounters: countersAfter && {
+        messagesOutPerSecond: delta('bidtape_messages_out_total') / countersSeconds,
+        deflateInputBytes: delta('bidtape_deflate_input_bytes_total'),
+        deflateOutputBytes: delta('bidtape_deflate_output_bytes_total'),
+        gcPercent: (delta('gc_seconds') / countersSeconds) * 100,
+      },
+    };
+  });
+}
+
+/**
+ * A load phase, run again (on a fresh server) while other processes on the machine used
+ * more than the allowed CPU during its window, up to `config.retries` more times and
+ * within the run's retry time budget.
+ */
+export async function runLoadPhaseSettled(
+  variant: VariantName,
+  ticksPerSecond: number,
+  sampleEvery: number,
+  context: PhaseContext,
+): Promise<LoadResult> {
+  const { config } = context;
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    const result = await runLoadPhase(variant, ticksPerSecond, sampleEvery, context);
+    if (attempt > 1) context.retrySecondsSpent += (performance.now() - started) / 1000;
+    result.attempts = attempt;
+    if (!result.disturbed || attempt > config.retries) return result;
+    const who = result.background.top.map((p) => `${p.name} ${Math.round(p.percent)} %`).join(', ');
+    const load = `background load ${Math.round(result.background.percent)} % of a core (${who})`;
+    if (context.retrySecondsSpent >= config.retryBudgetSeconds) {
+      context.log(`    ${load}; retry budget spent, keeping it`);
+      return result;
+    }
+    context.log(`    ${load}: running it again`);
+  }
+}

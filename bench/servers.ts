@@ -1,0 +1,199 @@
+/**
+ * The two kinds of server under test, each started as its own child process on loopback:
+ * the bare `ws` baseline (bench/bare-ws-server.ts) and the real app (dist/src/main.js).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { stopChild, track } from './children';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+/** Per-connection queue limits given to the app: high enough never to act during a run. */
+export const SLOW_CONSUMER_SOFT_BYTES = 256 * 1024 * 1024;
+export const SLOW_CONSUMER_HARD_BYTES = 1024 * 1024 * 1024;
+
+export interface ServerOptions {
+  /** Offered ticks per second; 0 runs no simulator (idle subscriptions). */
+  ticksPerSecond: number;
+  seed: number;
+  /** permessage-deflate window bits; 0 turns compression off. */
+  deflateWindowBits: number;
+}
+
+export interface RunningServer {
+  pid: number;
+  wsUrl: string;
+  /** HTTP base URL of the app (metrics); undefined for the bare server. */
+  httpUrl?: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the first stdout line matching `ready`; rejects if the child exits first. */
+function waitForReady(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stderr?.on('data', keep);
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      keep(chunk);
+      buffered += chunk.toString();
+      const match = ready.exec(buffered);
+      if (match) {
+        done();
+        resolve(match);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      done();
+      reject(new Error(`${what} exited before it was ready (code ${code}, signal ${signal}):\n${output.join('')}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output.join('')}`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      // Keep draining output so a chatty child never blocks on a full pipe.
+      child.stdout?.on('data', keep);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export async function startBareServer(options: ServerOptions): Promise<RunningServer> {
+  const child = track(
+    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'bench', 'bare-ws-server.ts')], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        BARE_PORT: '0',
+        BARE_TICKS_PER_SECOND: String(options.ticksPerSecond),
+        BARE_SEED: String(options.seed),
+        BARE_TIME_ACCELERATION: '60',
+        BARE_DEFLATE: String(options.deflateWindowBits > 0),
+        BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
+      },
+    }),
+  );
+  try {
+    const [, port] = await waitForReady(child, /listening (\d+)/, 30_000, 'bare-ws server');
+    return {
+      pid: child.pid!,
+      wsUrl: `ws://127.0.0.1:${port}/v1/stream`,
+      stop: () => stopChild(child, 'SIGTERM', 3000),
+    };
+  } catch (error) {
+    await stopChild(child, 'SIGKILL', 1000);
+    throw error;
+  }
+}
+
+export interface AppServerOptions extends ServerOptions {
+  /** Directory holding the snapshot of the built app (`dist/`), see {@link snapshotApp}. */
+  appDir: string;
+  pgDataDir: string;
+  pgPort: number;
+}
+
+/**
+ * Copies the built app (`dist/`) into `appDir` and links `node_modules` next to it, so a
+ * rebuild of the working tree while the bench runs (nest build empties dist/ first)
+ * cannot break an app start halfway through the run.
+ */
+export function snapshotApp(appDir: string): void {
+  const dist = path.join(ROOT, 'dist');
+  if (!existsSync(path.join(dist, 'src', 'main.js'))) {
+    throw new Error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
+  }
+  mkdirSync(appDir, { recursive: true });
+  cpSync(dist, path.join(appDir, 'dist'), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(appDir, 'node_modules'), 'dir');
+}
+
+export async function startApp(options: AppServerOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    EMBEDDED_PG_DIR: options.pgDataDir,
+    EMBEDDED_PG_PORT: String(options.pgPort),
+    SIM_ENABLED: String(options.ticksPerSecond > 0),
+    SIM_SEED: String(options.seed),
+    SIM_TICKS_PER_SECOND: String(Math.max(1, options.ticksPerSecond)),
+    SIM_TIME_ACCELERATION: '60',
+    SIM_SYMBOLS: 'BTC-USD',
+    DEFLATE_ENABLED: String(options.deflateWindowBits > 0),
+    DEFLATE_THRESHOLD_BYTES: '0',
+    DEFLATE_WINDOW_BITS: String(options.deflateWindowBits || 10),
+    SLOW_CONSUMER_SOFT_BYTES: String(SLOW_CONSUMER_SOFT_BYTES),
+    SLOW_CONSUMER_HARD_BYTES: String(SLOW_CONSUMER_HARD_BYTES),
+    // No heartbeat sweep inside a phase (the bare server has none).
+    HEARTBEAT_INTERVAL_MS: '60000',
+    // Every bench client comes from 127.0.0.1.
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+  };
+  delete env.DATABASE_URL; // always the app's own embedded PostgreSQL in the temp dir
+  const child = track(
+    spawn(process.execPath, [path.join(options.appDir, 'dist', 'src', 'main.js')], {
+      cwd: options.appDir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    }),
+  );
+  try {
+    await waitForReady(child, /listening on/, 90_000, 'bidtape');
+    return {
+      pid: child.pid!,
+      wsUrl: `ws://127.0.0.1:${port}/v1/stream`,
+      httpUrl: `http://127.0.0.1:${port}`,
+      // SIGTERM: the app closes its clients and stops its PostgreSQL itself.
+      stop: () => stopChild(child, 'SIGTERM', 15_000),
+    };
+  } catch (error) {
+    await stopChild(child, 'SIGTERM', 10_000);
+    throw error;
+  }
+}
+
+/**
+ * The app's counters from /metrics: `bidtape_*_total` without labels, and the garbage
+ * collector's time summed over GC kinds as `gc_seconds`.
+ */
+export async function scrapeCounters(httpUrl: string): Promise<Record<string, number>> {
+  const response = await fetch(`${httpUrl}/metrics`);
+  const text = await response.text();
+  const counters: Record<string, number> = { gc_seconds: 0 };
+  for (const line of text.split('\n')) {
+    const total = /^(bidtape_[a-z_]+_total) (\S+)$/.exec(line);
+    if (total) counters[total[1]] = Number(total[2]);
+    const gc = /^bidtape_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
+    if (gc) counters.gc_seconds += Number(gc[1]);
+  }
+  return counters;
+}
