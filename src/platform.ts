@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { CloseCode } from './gateway/close-codes';
 import { ConnectionRegistry } from './gateway/connection-registry.service';
+import { guardHandshakes } from './gateway/handshake-timeout';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 import { serveWebAssets } from './web/static-assets';
 
@@ -49,6 +50,7 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       .setVersion('1')
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
+    guardHandshakes(app.getHttpServer(), env.HANDSHAKE_TIMEOUT_MS);
     await app.listen(env.PORT, env.HOST);
     const address = app.getHttpServer().address() as AddressInfo;
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;

@@ -47,6 +47,8 @@ export const envSchema = z.object({
   SLOW_CONSUMER_RATE: int(1, 1000).default(1),
 
   HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(15_000),
+  HANDSHAKE_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  IDLE_TIMEOUT_MS: int(0, 86_400_000).default(300_000),
 
   INBOUND_MESSAGES_PER_SECOND: int(1, 100_000).default(50),
   INBOUND_BURST: int(1, 100_000).default(100),

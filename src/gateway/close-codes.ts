@@ -1,5 +1,7 @@
 /** WebSocket close codes the server uses; documented in docs/protocol.md. */
 export enum CloseCode {
+  /** No subscription and no message for IDLE_TIMEOUT_MS. */
+  Idle = 4000,
   /** The bearer token expired without a RefreshToken; reconnect with a fresh token. */
   AuthExpired = 4001,
   /** The API key was revoked. */

@@ -171,7 +171,14 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
 
   private heartbeatSweep(): void {
     let heartbeat: ReturnType<FrameEncoder['message']> | undefined;
+    const idleMs = this.config.env.IDLE_TIMEOUT_MS;
+    const now = Date.now();
     for (const connection of this.byWs.values()) {
+      // Idle: subscribed to nothing and silent; a quiet subscriber is not idle.
+      if (idleMs > 0 && connection.subscriptions.size === 0 && connection.auctions.size === 0 && now - connection.lastInboundAt > idleMs) {
+        connection.ws.close(CloseCode.Idle, 'idle: no subscription and no message');
+        continue;
+      }
       if (!connection.alive) {
         // No pong for a whole interval: the peer is gone without a close.
         this.stats.deadConnectionsReaped++;

@@ -69,6 +69,8 @@ export class Connection {
   sentSinceSweep = false;
   /** Who is connected, decided at the handshake; only its expiry changes (token refresh). */
   principal: Principal = anonymous();
+  /** Last time the client sent a message (ms); for the idle policy. */
+  lastInboundAt = Date.now();
   /** Whether the client was told its credentials expire soon. */
   expiryWarned = false;
   /** Who this connection bids as; null for read-only connections. */
@@ -97,6 +99,7 @@ export class Connection {
 
   /** Whether the next inbound message may be processed: 'refuse' answers it with an error, 'close' ends the connection. */
   admitInbound(nowMs: number): 'ok' | 'refuse' | 'close' {
+    this.lastInboundAt = nowMs;
     return this.options.inbound.check(nowMs);
   }
 
