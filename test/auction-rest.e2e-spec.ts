@@ -22,20 +22,15 @@ describe('auctions REST API', () => {
     expect(fetched).toMatchObject({ id: created.id, status: 'open' });
   });
 
-  /** Every auction with this status, page by page (other tests create auctions too). */
-  const all = async (status: string) => {
-    const out: { id: string; status: string }[] = [];
-    for (let offset = 0; ; offset += 200) {
-      const page = (await (await fetch(`${platform.url}/v1/auctions?status=${status}&limit=200&offset=${offset}`)).json()) as { id: string; status: string }[];
-      out.push(...page);
-      if (page.length < 200) return out;
-    }
-  };
-
-  it('lists auctions by status', async () => {
-    const open = await createAuction(platform.url);
-    const later = await createAuction(platform.url, { startInMs: 3_600_000, endInMs: 7_200_000 });
+  it('lists auctions by status and seller', async () => {
+    const seller = `lister-${Date.now()}`; // other tests create auctions concurrently
+    const all = async (status: string) =>
+      (await (await fetch(`${platform.url}/v1/auctions?status=${status}&seller=${seller}&limit=200`)).json()) as { id: string; status: string }[];
+    const open = await createAuction(platform.url, { sellerHandle: seller });
+    const later = await createAuction(platform.url, { sellerHandle: seller, startInMs: 3_600_000, endInMs: 7_200_000 });
+    await createAuction(platform.url); // another seller's
     const openList = await all('open');
+    expect(openList.map((a) => a.id)).toEqual([open.id]);
     expect(openList.some((a) => a.id === open.id)).toBe(true);
     expect(openList.every((a) => a.status === 'open')).toBe(true);
     const scheduled = await all('scheduled');

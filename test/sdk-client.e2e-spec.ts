@@ -75,7 +75,7 @@ describe('the TypeScript SDK against a real server', () => {
   });
 
   it('reconnects by itself, resumes subscriptions and auction history without loss', async () => {
-    const c = await client({ bidder: `sdk-${Date.now()}`, reconnect: { initialDelayMs: 600, maxDelayMs: 1000 } });
+    const c = await client({ bidder: `sdk-${Date.now()}`, reconnect: { initialDelayMs: 2000, maxDelayMs: 3000 } });
     const states: string[] = [];
     c.on('state', (s) => states.push(s));
     const auction = await createAuction(platform.url, { startingPrice: 1000 });
@@ -99,7 +99,7 @@ describe('the TypeScript SDK against a real server', () => {
     const otherAgain = await StreamClient.connect(`${platform.wsUrl}?bidder=sdk-other2-${Date.now()}`);
     await placeBid(otherAgain, auction.id, 1100);
     expect(c.state).toBe('reconnecting'); // this bid happened while the SDK was away
-    await pollUntil('resumed', () => states.includes('resumed'), 5000);
+    await pollUntil('resumed', () => states.includes('resumed'), 10_000);
     platform.market.publish(quoteFor('AMZN'));
     await pollUntil('ticks after the resume', () => ticks.some((t) => !t.snapshot));
     await pollUntil('every bid, in order', () => events.filter((e) => e.kind === 'bid').length >= 2);

@@ -19,7 +19,7 @@ export class AuctionsController {
   @Get()
   @ApiOkResponse({ description: 'Auctions ordered by end time' })
   list(@Query() query: ListAuctionsQuery): Promise<AuctionView[]> {
-    return this.auctions.list(query.status, query.limit, query.offset);
+    return this.auctions.list(query.status, query.limit, query.offset, query.seller);
   }
 
   @Get(':id')

@@ -1,12 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class ListAuctionsQuery {
   @ApiPropertyOptional({ enum: ['scheduled', 'open', 'closed'] })
   @IsOptional()
   @IsIn(['scheduled', 'open', 'closed'])
   status?: 'scheduled' | 'open' | 'closed';
+
+  @ApiPropertyOptional({ description: 'Only auctions of the seller with this handle' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  seller?: string;
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
   @IsOptional()
