@@ -86,7 +86,7 @@ describe('authentication and authorization (real server, real sockets)', () => {
     const client = await connect(`?bidder=mallory&access_token=${await token(subject)}`);
     const { accepted, clientBidId } = await placeBid(client, auction.id, 1000);
     expect(accepted).not.toBeNull();
-    const rows = await withDb((db) => db.query('SELECT b.handle FROM bids x JOIN bidders b ON b.id = x.bidder_id WHERE x.client_bid_id = $1', [clientBidId]));
+    const rows = await withDb((db) => db.query('SELECT b.handle FROM bids x JOIN bidders b ON b.id = x.bidder_id WHERE x.auction_id = $1 AND x.client_bid_id = $2', [auction.id, clientBidId]));
     expect(rows.rows).toEqual([{ handle: subject }]);
   });
 

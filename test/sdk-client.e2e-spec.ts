@@ -120,7 +120,7 @@ describe('the TypeScript SDK against a real server', () => {
     dropAllConnections();
     const again = await c.placeBid({ auctionId: auction.id, amount: 1000, clientBidId: 'sdk-retry-1' });
     expect(again).toMatchObject({ accepted: true, seq: 1, duplicate: true });
-    const rows = await withDb((db) => db.query('SELECT count(*)::int AS n FROM bids WHERE client_bid_id = $1', ['sdk-retry-1']));
+    const rows = await withDb((db) => db.query('SELECT count(*)::int AS n FROM bids WHERE auction_id = $1 AND client_bid_id = $2', [auction.id, 'sdk-retry-1']));
     expect(rows.rows[0].n).toBe(1);
     expect(await c.ping()).toBeGreaterThanOrEqual(0);
   });

@@ -29,6 +29,8 @@ export async function createAuction(
 }
 
 let bidCounter = 0;
+// Jest reuses worker processes across test files, each with a fresh module: a pid is not unique enough.
+const RUN = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 /** Places a bid and waits for its answer (accepted or rejected). */
 export async function placeBid(
   client: StreamClient,
@@ -36,7 +38,7 @@ export async function placeBid(
   amount: number,
   options: { maxAmount?: number; clientBidId?: string } = {},
 ) {
-  const clientBidId = options.clientBidId ?? `bid-${process.pid}-${++bidCounter}`;
+  const clientBidId = options.clientBidId ?? `bid-${RUN}-${++bidCounter}`;
   const id = client.send({ placeBid: { auctionId, amount, clientBidId, ...(options.maxAmount ? { maxAmount: options.maxAmount } : {}) } });
   const answer = await pollUntil(`the answer to ${clientBidId}`, () =>
     client.received.map((r) => r.message).find((m) =>
