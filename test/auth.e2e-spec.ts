@@ -1,8 +1,8 @@
 import '../src/gateway/wire/protobuf-numbers';
 import { SignJWT } from 'jose';
-import WebSocket from 'ws';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
+import { handshake } from './support/handshake';
 import { startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
@@ -23,21 +23,6 @@ async function token(subject: string, options: { expiresInS?: number; audience?:
   return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
 }
 
-function handshake(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, 'bidtape.v1.proto', { headers });
-    ws.on('open', () => {
-      resolve({ status: 101, body: '' });
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-  });
-}
 
 describe('authentication and authorization (real server, real sockets)', () => {
   let platform: TestPlatform;

@@ -1,11 +1,11 @@
 import '../src/gateway/wire/protobuf-numbers';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid } from './support/auctions';
+import { freePort } from './support/handshake';
 import { pollUntil } from './support/poll';
 import { startTestPlatform, UNLIMITED } from './support/platform';
 import { exitOf, startProcess } from './support/processes';
@@ -13,14 +13,6 @@ import { StreamClient } from './support/stream-client';
 
 const Reason = bidtape.v1.BidRejectReason;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function query<T>(url: string, sql: string, params: unknown[]): Promise<T[]> {
   const db = new Client({ connectionString: url });

@@ -1,29 +1,14 @@
 import '../src/gateway/wire/protobuf-numbers';
-import WebSocket from 'ws';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid } from './support/auctions';
 import { pollUntil } from './support/poll';
+import { handshake } from './support/handshake';
 import { startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
 const Code = bidtape.v1.ErrorCode;
 
-function handshake(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, 'bidtape.v1.proto', { headers });
-    ws.on('open', () => {
-      resolve({ status: 101, body: '' });
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-  });
-}
 
 describe('limits (real server, real sockets)', () => {
   let platform: TestPlatform;
