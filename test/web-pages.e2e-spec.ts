@@ -79,7 +79,14 @@ describeBrowser('web pages in headless Chromium', () => {
     await alice.locator('[data-testid=outbid]', { hasText: 'someone placed a higher bid' }).waitFor();
     await alice.locator('[data-testid=price]', { hasText: 'EUR 1,800.00' }).waitFor();
     await alice.locator('.reserve', { hasText: 'reserve met' }).waitFor();
-    await alice.screenshot({ path: path.join(ARTIFACTS, 'auction-room-outbid.png') });
-    await bob.screenshot({ path: path.join(ARTIFACTS, 'auction-room-leading.png') });
+
+    // alice comes back above bob's 2,000 maximum: now bob's browser gets its outbid notice.
+    await alice.fill('[data-testid=amount]', '2100');
+    await alice.click('[data-testid=place-bid]');
+    await alice.locator('[data-testid=feedback]', { hasText: 'Accepted: you lead at EUR 2,100.00' }).waitFor();
+    await bob.locator('[data-testid=outbid]', { hasText: 'someone placed a higher bid' }).waitFor();
+    await bob.locator('[data-testid=price]', { hasText: 'EUR 2,100.00' }).waitFor();
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'auction-room-leading.png') });
+    await bob.screenshot({ path: path.join(ARTIFACTS, 'auction-room-outbid.png') });
   }, 60_000);
 });

@@ -102,6 +102,7 @@ async function onBid(event) {
     const answer = await stream.placeBid(current.id, amount, max);
     if (answer.kind === 'bidAccepted') {
       if (answer.leading) room.querySelector('.outbid').classList.remove('show');
+      form.max.value = '';
       show(feedback, true, answer.leading
         ? `Accepted: you lead at ${money(answer.price)}.`
         : `Accepted, but an earlier proxy maximum is higher: price now ${money(answer.price)}.`);
@@ -129,8 +130,11 @@ stream.addEventListener('bidUpdate', ({ detail: u }) => {
   room.querySelector('.price').textContent = money(u.price);
   markLeader(u.leader);
   room.querySelector('.count').textContent = u.seq;
-  const item = list.querySelector(`.item[data-id="${u.auctionId}"] .p`);
-  if (item) item.textContent = money(u.price);
+  const item = list.querySelector(`.item[data-id="${u.auctionId}"]`);
+  if (item) {
+    item.querySelector('.p').textContent = money(u.price);
+    item.querySelector('.t').textContent = `${u.seq} bids · ends ${new Date(u.endTimeUs / 1000).toLocaleTimeString()}`;
+  }
   setReserve(u.reserveMet);
   setNext(u.nextMinimum);
   const endAt = u.endTimeUs / 1000;
