@@ -11,26 +11,18 @@ import { frameKind } from './wire/outbound';
 import { Encoding } from './wire/subprotocol';
 
 /**
- * Sockets written to in the current event-loop turn, corked until the turn ends: every frame
- * of one publish burst then leaves in a single writev per socket instead of one syscall per
- * frame (the dominant cost of fan-out), without adding latency beyond the current turn.
+ * Connections written to in the current event-loop turn. Their sockets stay corked until the
+ * turn ends: every frame of one publish burst then leaves in a single writev per socket instead
+ * of one syscall per frame (the dominant cost of fan-out), without adding latency beyond the
+ * current turn. The slow-consumer check runs after the uncork, on what the client has really
+ * not taken yet, not on a burst that is still being written.
  */
-const corked: Socket[] = [];
+const corked: Connection[] = [];
 let uncorkScheduled = false;
-
-function corkForThisTurn(socket: Socket): void {
-  if (socket.writableCorked > 0) return;
-  socket.cork();
-  corked.push(socket);
-  if (!uncorkScheduled) {
-    uncorkScheduled = true;
-    process.nextTick(uncorkAll);
-  }
-}
 
 function uncorkAll(): void {
   uncorkScheduled = false;
-  for (const socket of corked.splice(0)) socket.uncork();
+  for (const connection of corked.splice(0)) connection.flushTurn();
 }
 
 /** One symbol subscribed on one connection. */
@@ -82,6 +74,7 @@ export class Connection {
   /** Binary and uncompressed: several ticks can be joined into one TickBatch frame. */
   readonly canBatch: boolean;
   private readonly socket: Socket;
+  private corkedThisTurn = false;
 
   constructor(
     readonly id: number,
@@ -122,11 +115,26 @@ export class Connection {
 
   writeFrame(frame: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    corkForThisTurn(this.socket);
+    if (!this.corkedThisTurn) {
+      this.corkedThisTurn = true;
+      this.socket.cork();
+      corked.push(this);
+      if (!uncorkScheduled) {
+        uncorkScheduled = true;
+        process.nextTick(uncorkAll);
+      }
+    }
     this.socket.write(frame);
     this.sentSinceSweep = true;
     this.stats.messagesOut++;
     this.stats.bytesOut += frame.length;
+  }
+
+  /** End of the turn: hand the burst to the kernel, then see whether the client keeps up. */
+  flushTurn(): void {
+    this.corkedThisTurn = false;
+    this.socket.uncork();
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     const limit = this.consumer.kind === 'ok' ? this.options.softLimitBytes : this.options.hardLimitBytes;
     if (this.socket.writableLength > limit) this.options.onBackpressure(this);
   }
