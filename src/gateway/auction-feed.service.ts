@@ -69,12 +69,11 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
 
   release(connection: Connection): void {
     for (const auctionId of connection.auctions) this.unwatch(connection, auctionId);
-    void connection.identity.then((bidder) => {
-      const set = bidder && this.connectionsByBidder.get(bidder.id);
-      if (!set) return;
-      set.delete(connection);
-      if (set.size === 0) this.connectionsByBidder.delete(bidder.id);
-    });
+    const bidder = connection.principal.bidder;
+    const set = bidder && this.connectionsByBidder.get(bidder.id);
+    if (!set) return;
+    set.delete(connection);
+    if (set.size === 0) this.connectionsByBidder.delete(bidder.id);
   }
 
   async subscribe(connection: Connection, requestId: number, auctionId: string, fromSeq: number | null): Promise<void> {

@@ -124,7 +124,6 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     );
     ws.on('pong', () => (connection.alive = true));
     connection.principal = handshakePrincipals.get(request) ?? connection.principal;
-    connection.identity = Promise.resolve(connection.principal.bidder);
     this.byWs.set(ws, connection);
     if (connection.principal.keyId) bump(this.perKey, connection.principal.keyId, 1);
     const address = connection.remoteAddress;

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import type { BidderIdentity } from '../auction/auction.types';
 import { anonymous } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
 import type { ConsumerState } from './slow-consumer.policy';
@@ -65,8 +64,6 @@ export class Connection {
   lastInboundAt = Date.now();
   /** Whether the client was told its credentials expire soon. */
   expiryWarned = false;
-  /** Who this connection bids as; null for read-only connections. */
-  identity: Promise<BidderIdentity | null> = Promise.resolve(null);
   /** Auctions this connection watches. */
   readonly auctions = new Set<string>();
   /** Which shared frame variant this connection reads. */
