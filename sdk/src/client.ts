@@ -1,351 +1,518 @@
-import '../../src/gateway/wire/protobuf-numbers';
-import { bidtape } from '../../src/generated/bidtape';
+import { AuctionFeed } from './auction-feed';
+import { backoffDelay, DEFAULT_RECONNECT } from './backoff';
+import type { ReconnectOptions } from './backoff';
+import { bidResult, newClientBidId } from './bids';
+import type { BidResult, PlaceBidRequest } from './bids';
 import { Emitter } from './emitter';
-import { ConflatingQueue } from './queue';
+import { BidtapeError } from './errors';
+import { MarketFeed } from './market-feed';
+import type { GapEvent } from './market-feed';
+import { decoded, jsonCodec, pb, protoCodec } from './messages';
+import type { ClientMessageInit, Codec, ErrorCode, Outbid, ServerError, ServerMessage, SlowConsumerWarning } from './messages';
+import type { AuctionWatch, TickSubscription } from './subscriptions';
+import { defaultWebSocket, OPEN } from './transport';
+import type { WebSocketConstructor, WebSocketLike } from './transport';
 
-const pb = bidtape.v1;
-export type Tick = bidtape.v1.ITick;
-export type Instrument = bidtape.v1.IInstrument;
-export type BidAccepted = bidtape.v1.IBidAccepted;
-export type BidRejected = bidtape.v1.IBidRejected;
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'resumed' | 'closed';
-export const BidRejectReason = pb.BidRejectReason;
 
-/** Minimal standard WebSocket surface (browsers, Node 22+, and the `ws` package). */
-interface SocketLike {
-  binaryType: string;
-  readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-}
-type SocketConstructor = new (url: string, protocols: string | string[]) => SocketLike;
-
-export interface ClientOptions {
-  /** `ws(s)://host/v1/stream` */
+export interface BidtapeClientOptions {
+  /** The stream endpoint, `ws(s)://HOST/v1/stream`. */
   url: string;
-  /** Development identity (`?bidder=`), where the server allows it. */
+  /** Development identity (`?bidder=<handle>`), accepted where the server has DEV_BIDDERS_ENABLED. */
   bidder?: string;
-  /** Bearer token (JWT); sent as `access_token` so it also works from browsers. */
-  token?: string;
-  /** Partner API key; sent as `api_key`. */
+  /**
+   * Bearer token (JWT), sent as `?access_token=` so it works from browsers too. A function is
+   * asked for a fresh token on every (re)connect and when the server announces the expiry
+   * (`AuthExpiring`); the token is then renewed on the live connection (`RefreshToken`).
+   */
+  token?: string | (() => string | Promise<string>);
+  /** Partner API key (`?api_key=`). */
   apiKey?: string;
-  /** WebSocket implementation; default: globalThis.WebSocket, else the `ws` package. */
-  WebSocket?: SocketConstructor;
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Updates buffered per subscription before the newest state per symbol replaces older ones. */
+  /** `proto` (default): binary protobuf. `json`: the protobuf JSON mapping, for debugging. */
+  encoding?: 'proto' | 'json';
+  /** WebSocket implementation; default `globalThis.WebSocket`, else the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect timing; `false`: a dropped connection closes the client. */
+  reconnect?: ReconnectOptions | false;
+  /** Updates each tick subscription buffers before conflating per symbol (default 1000). */
   bufferSize?: number;
+  /** Reconnect when nothing at all arrived for this long (default 35 s: two server heartbeats); 0: never. */
+  livenessTimeoutMs?: number;
+  /** How long `placeBid` keeps trying by default (default 10 s). */
+  bidDeadlineMs?: number;
+  /** How long `ping` and token renewals wait for their answer (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
-export interface TickUpdate {
-  symbol: string;
-  tick: Tick;
-  instrument?: Instrument;
-  /** Whether it came from a snapshot (subscribe or resubscribe) rather than a live update. */
-  snapshot: boolean;
+/** @deprecated Renamed BidtapeClientOptions. */
+export type ClientOptions = BidtapeClientOptions;
+
+export interface DisconnectEvent {
+  code: number;
+  reason: string;
+  willReconnect: boolean;
 }
 
-export type AuctionEvent =
-  | { kind: 'snapshot'; state: bidtape.v1.IAuctionState }
-  | { kind: 'bid'; update: bidtape.v1.IBidUpdate }
-  | { kind: 'closed'; closed: bidtape.v1.IAuctionClosed };
-
-export type BidResult = ({ accepted: true } & BidAccepted) | ({ accepted: false } & BidRejected);
-
-interface Events extends Record<string, unknown> {
+export interface ClientEvents {
   state: ConnectionState;
-  gap: { symbol: string; expected: number; got: number };
-  outbid: bidtape.v1.IOutbid;
-  error: bidtape.v1.IError;
-  closed: { code: number; reason: string };
+  /** Market-data updates were missed (see GapEvent.cause). */
+  gap: GapEvent;
+  /** This bidder lost (or did not get) the lead of an auction, watched or not. */
+  outbid: Outbid;
+  /** A server `Error` no call of this client was waiting for, or a frame that could not be decoded. */
+  error: ServerError;
+  /** The connection dropped. */
+  disconnect: DisconnectEvent;
+  /** The server finds this connection slow and conflates it harder until it catches up. */
+  slowConsumer: SlowConsumerWarning;
+  /** The bearer token was renewed on the live connection. */
+  tokenRefreshed: { expiresTimeUs: number };
 }
 
-class Subscription implements AsyncIterable<TickUpdate> {
-  readonly queue: ConflatingQueue<TickUpdate>;
-  constructor(readonly symbols: string[], readonly maxRate: number | undefined, bufferSize: number, private readonly onStop: () => void) {
-    // When the consumer falls behind, keep the newest state per symbol (conflation).
-    this.queue = new ConflatingQueue<TickUpdate>(bufferSize, (older, newer) => ({
-      ...newer,
-      tick: { ...newer.tick, firstSeq: Math.min(Number(older.tick.firstSeq), Number(newer.tick.firstSeq)) },
-    }));
-  }
-  [Symbol.asyncIterator]() {
-    return this.queue[Symbol.asyncIterator]();
-  }
-  unsubscribe(): void {
-    this.queue.end();
-    this.onStop();
-  }
+/** Close codes after which reconnecting cannot help (see docs/protocol.md). */
+const FATAL_CLOSE_CODES = new Set([1002, 1007, 1009, 4003]);
+const TOKEN_EXPIRED = 4001;
+const BID_RETRY_FIRST_MS = 100;
+const BID_RETRY_MAX_MS = 2000;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface PendingRequest {
+  resolve(message: ServerMessage): void;
+  reject(error: BidtapeError): void;
 }
 
-class AuctionWatch implements AsyncIterable<AuctionEvent> {
-  readonly queue = new ConflatingQueue<AuctionEvent>(Number.MAX_SAFE_INTEGER);
-  constructor(readonly auctionId: string, public lastSeq: number | null, private readonly onStop: () => void) {}
-  [Symbol.asyncIterator]() {
-    return this.queue[Symbol.asyncIterator]();
-  }
-  stop(): void {
-    this.queue.end();
-    this.onStop();
-  }
+/** Node: a liveness timer alone must not keep the process running (browsers' timers are numbers). */
+function unrefTimer(timer: unknown): void {
+  const unref = (timer as { unref?: unknown } | null)?.unref;
+  if (typeof unref === 'function') (unref as () => void).call(timer);
+}
+
+function describe(code: number, reason: string): string {
+  return `${code}${reason ? ` ${reason}` : ''}`;
 }
 
 /**
- * The bidtape stream client: typed messages, automatic reconnect with resume, gap events,
- * backpressure-aware async iterators, and idempotent bid retries.
+ * The bidtape stream client: typed messages, automatic reconnect with resume, gap detection,
+ * bounded async iterators, and bids with idempotent retries. Works in Node and browsers.
  */
-export class BidtapeClient extends Emitter<Events> {
-  state: ConnectionState = 'connecting';
-  private socket?: SocketLike;
-  private nextId = 1;
-  private delayMs: number;
-  private everLive = false;
-  private closing = false;
-  private readonly lastSeq = new Map<string, number>();
-  private readonly subscriptions = new Set<Subscription>();
-  private readonly watches = new Map<string, AuctionWatch>();
-  private readonly pending = new Map<number, (message: bidtape.v1.ServerMessage) => void>();
-  private readonly outstandingBids = new Map<string, () => void>();
-  private opened?: { resolve: () => void; reject: (e: Error) => void };
+export class BidtapeClient extends Emitter<ClientEvents> {
+  private currentState: ConnectionState = 'connecting';
+  private readonly codec: Codec;
+  private readonly reconnectOptions: Required<ReconnectOptions> | null;
+  private readonly market: MarketFeed;
+  private readonly auctions: AuctionFeed;
+  private socket: WebSocketLike | null = null;
+  /** Incremented per socket: events of an abandoned socket are ignored. */
+  private generation = 0;
+  private attempt = 0;
+  private openedAt = 0;
+  private lastFrameAt = 0;
+  private everOpened = false;
+  private closedByClient = false;
+  private firstOpen: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  private connecting: Promise<void> | null = null;
+  private reconnectTimer: Timer | null = null;
+  private livenessTimer: Timer | null = null;
+  private nextId = 0;
+  private readonly openWaiters = new Set<{ resolve: () => void; reject: (error: BidtapeError) => void }>();
+  private readonly pending = new Map<number, PendingRequest>();
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(private readonly options: BidtapeClientOptions) {
     super();
-    this.delayMs = options.reconnect?.initialDelayMs ?? 250;
+    this.codec = options.encoding === 'json' ? jsonCodec : protoCodec;
+    this.reconnectOptions = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    const wire = { write: (m: ClientMessageInit) => this.write(m), newId: () => this.newId() };
+    this.market = new MarketFeed(wire, options.bufferSize ?? 1000, (gap) => this.emit('gap', gap));
+    this.auctions = new AuctionFeed(wire);
   }
 
-  /** Opens the connection; resolves once it is live. */
-  connect(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.opened = { resolve, reject };
-      this.open();
-    });
+  get state(): ConnectionState {
+    return this.currentState;
   }
 
-  close(): void {
-    this.closing = true;
-    this.socket?.close(1000);
-    this.setState('closed');
-    for (const s of this.subscriptions) s.queue.end();
-    for (const w of this.watches.values()) w.queue.end();
+  /** True while a connection is open. */
+  get connected(): boolean {
+    return this.socket?.readyState === OPEN;
   }
 
-  /** Ticks of `symbols`, snapshot first, at most `maxRate` per second per symbol (0: every update). */
-  subscribe(symbols: string[], options: { maxRate?: number } = {}): Subscription {
-    const subscription = new Subscription(symbols, options.maxRate, this.options.bufferSize ?? 1000, () => {
-      this.subscriptions.delete(subscription);
-      this.send({ unsubscribe: { symbols } });
-    });
-    this.subscriptions.add(subscription);
-    this.sendSubscribe(subscription);
-    return subscription;
-  }
-
-  /** An auction's snapshot, its bids in seq order (history first when `fromSeq` is given), and its close. */
-  watchAuction(auctionId: string, options: { fromSeq?: number } = {}): AuctionWatch {
-    const watch = new AuctionWatch(auctionId, options.fromSeq ?? null, () => {
-      this.watches.delete(auctionId);
-      this.send({ unsubscribeAuction: { auctionId } });
-    });
-    this.watches.set(auctionId, watch);
-    this.sendWatch(watch);
-    return watch;
+  /** The last sequence number seen for a subscribed symbol. */
+  lastSeq(symbol: string): number | undefined {
+    return this.market.lastSeq(symbol.trim().toUpperCase());
   }
 
   /**
-   * Places a bid and resolves with the server's answer. If the connection drops before the
-   * answer, or the answer is retryable, the same bid (same clientBidId) is sent again until
-   * `deadlineMs`: the server never records it twice and answers a resend with the original.
+   * Opens the connection; resolves once it is open (state `live`). Rejects if this first
+   * attempt fails; after that, dropped connections are reconnected automatically.
    */
-  async placeBid(
-    bid: { auctionId: string; amount: number; maxAmount?: number; clientBidId?: string },
-    options: { deadlineMs?: number } = {},
-  ): Promise<BidResult> {
-    const clientBidId = bid.clientBidId ?? globalThis.crypto.randomUUID();
-    const deadline = Date.now() + (options.deadlineMs ?? 10_000);
-    let delay = 100;
+  connect(): Promise<void> {
+    if (this.connecting) return this.connecting;
+    this.closedByClient = false;
+    this.everOpened = false;
+    this.attempt = 0;
+    this.setState('connecting');
+    this.connecting = new Promise<void>((resolve, reject) => (this.firstOpen = { resolve, reject }));
+    void this.openSocket();
+    return this.connecting;
+  }
+
+  /** Closes the connection for good: iterators end, waiting calls reject with CLOSED. */
+  close(): void {
+    this.shutdown(null);
+  }
+
+  /**
+   * Ticks of `symbols`: first a snapshot per symbol, then updates at most `maxRate` per second
+   * per symbol (0: every update; absent: the server default). One rate per symbol per
+   * connection: subscribing a symbol again changes its rate for every subscription holding it.
+   */
+  subscribe(symbols: string[], options: { maxRate?: number } = {}): TickSubscription {
+    return this.market.subscribe(symbols, options.maxRate, this.connected);
+  }
+
+  /**
+   * An auction's snapshot, its bids in seq order (with `fromSeq`: first every bid after it,
+   * from the auction's whole history), and its close.
+   */
+  watchAuction(auctionId: string, options: { fromSeq?: number } = {}): AuctionWatch {
+    return this.auctions.watch(auctionId, options.fromSeq ?? null, this.connected);
+  }
+
+  /**
+   * Places a bid and resolves with the server's answer, sent only once the bid is committed.
+   * If the connection drops before the answer, or the answer is retryable (RATE_LIMITED,
+   * TEMPORARILY_UNAVAILABLE), the same bid with the same clientBidId is sent again (after the
+   * reconnect, with backoff) until `deadlineMs`: the server never records it twice and answers
+   * a resend with the original answer (`duplicate: true`). Rejects with BidtapeError TIMEOUT
+   * (outcome unknown: resend the same clientBidId later) or CLOSED.
+   */
+  async placeBid(bid: PlaceBidRequest, options: { deadlineMs?: number } = {}): Promise<BidResult> {
+    for (const [name, value] of [['amount', bid.amount], ['maxAmount', bid.maxAmount]] as const) {
+      if (value !== undefined && !Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer in minor units (got ${value})`);
+    }
+    const clientBidId = bid.clientBidId ?? newClientBidId();
+    const placeBid = { auctionId: bid.auctionId, amount: bid.amount, clientBidId, ...(bid.maxAmount === undefined ? {} : { maxAmount: bid.maxAmount }) };
+    const deadline = Date.now() + (options.deadlineMs ?? this.options.bidDeadlineMs ?? 10_000);
+    let retryDelay = BID_RETRY_FIRST_MS;
     for (;;) {
-      const answer = await this.attemptBid({ ...bid, clientBidId }, deadline);
-      if (answer && (answer.bidAccepted || !answer.bidRejected!.retryable || Date.now() > deadline)) {
-        // toObject with defaults: protobufjs keeps default values (false, 0) on the prototype.
-        return answer.bidAccepted
-          ? { accepted: true, ...(pb.BidAccepted.toObject(answer.bidAccepted as bidtape.v1.BidAccepted, { defaults: true }) as BidAccepted) }
-          : { accepted: false, ...(pb.BidRejected.toObject(answer.bidRejected as bidtape.v1.BidRejected, { defaults: true }) as BidRejected) };
+      await this.whenOpen(deadline, `no connection to send bid ${clientBidId} before the deadline`);
+      let answer: ServerMessage;
+      try {
+        answer = await this.request({ placeBid }, deadline - Date.now(), `no answer to bid ${clientBidId} before the deadline; its outcome is unknown`);
+      } catch (error) {
+        // Dropped before the answer: send it again (same clientBidId) once reconnected.
+        if (error instanceof BidtapeError && (error.code === 'CONNECTION_LOST' || error.code === 'NOT_CONNECTED')) continue;
+        throw error;
       }
-      if (Date.now() > deadline) throw new Error(`no answer to bid ${clientBidId} before the deadline`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 2000);
+      const result = bidResult(answer);
+      if (result.accepted || !result.retryable || Date.now() + retryDelay >= deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay));
+      retryDelay = Math.min(retryDelay * 2, BID_RETRY_MAX_MS);
     }
   }
 
-  /** Round trip time in milliseconds. */
+  /** Round trip time in milliseconds (application-level Ping / Pong). */
   async ping(): Promise<number> {
-    const started = Date.now();
-    await this.request({ ping: { clientTime: started } });
-    return Date.now() - started;
+    const started = performance.now();
+    await this.request({ ping: { clientTime: Date.now() } }, this.options.requestTimeoutMs ?? 10_000, 'no pong');
+    return performance.now() - started;
   }
 
-  private attemptBid(bid: { auctionId: string; amount: number; clientBidId: string; maxAmount?: number }, deadline: number) {
-    return new Promise<bidtape.v1.ServerMessage | null>((resolve) => {
-      const timer = setTimeout(() => finish(null), Math.max(0, deadline - Date.now()));
-      const finish = (answer: bidtape.v1.ServerMessage | null) => {
-        clearTimeout(timer);
-        this.outstandingBids.delete(bid.clientBidId);
-        resolve(answer);
-      };
-      // A lost connection ends this attempt; placeBid tries again after reconnecting.
-      this.outstandingBids.set(bid.clientBidId, () => finish(null));
-      if (this.state !== 'live' && this.state !== 'resumed') return;
-      void this.request({ placeBid: bid }).then(finish);
-    });
-  }
+  // ---- connection lifecycle --------------------------------------------------------------
 
-  private request(message: bidtape.v1.IClientMessage): Promise<bidtape.v1.ServerMessage> {
-    return new Promise((resolve) => {
-      const id = this.send(message);
-      this.pending.set(id, resolve);
-    });
-  }
-
-  private send(message: bidtape.v1.IClientMessage): number {
-    const id = this.nextId++;
-    if (this.socket?.readyState === 1) this.socket.send(pb.ClientMessage.encode({ ...message, id }).finish());
-    return id;
-  }
-
-  private sendSubscribe(s: Subscription): void {
-    this.send({ subscribe: s.maxRate === undefined ? { symbols: s.symbols } : { symbols: s.symbols, maxRate: s.maxRate } });
-  }
-
-  private sendWatch(w: AuctionWatch): void {
-    this.send({ subscribeAuction: w.lastSeq === null ? { auctionId: w.auctionId } : { auctionId: w.auctionId, fromSeq: w.lastSeq } });
-  }
-
-  private open(): void {
-    const url = new URL(this.options.url);
-    if (this.options.bidder) url.searchParams.set('bidder', this.options.bidder);
-    if (this.options.token) url.searchParams.set('access_token', this.options.token);
-    if (this.options.apiKey) url.searchParams.set('api_key', this.options.apiKey);
-    const Socket = this.options.WebSocket ?? defaultWebSocket();
-    const socket = new Socket(url.toString(), 'bidtape.v1.proto');
+  private async openSocket(): Promise<void> {
+    const generation = ++this.generation;
+    let socket: WebSocketLike;
+    try {
+      const url = new URL(this.options.url);
+      if (this.options.bidder) url.searchParams.set('bidder', this.options.bidder);
+      if (this.options.apiKey) url.searchParams.set('api_key', this.options.apiKey);
+      const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+      if (token) url.searchParams.set('access_token', token);
+      const WebSocketImpl = this.options.WebSocket ?? (await defaultWebSocket());
+      if (generation !== this.generation) return; // closed meanwhile
+      socket = new WebSocketImpl(url.toString(), this.codec.subprotocol);
+    } catch (error) {
+      this.onDrop(generation, 1006, (error as Error).message);
+      return;
+    }
     socket.binaryType = 'arraybuffer';
+    socket.onopen = () => generation === this.generation && this.onOpen(generation);
+    socket.onmessage = (event) => generation === this.generation && this.onFrame(event.data);
+    socket.onclose = (event) => this.onDrop(generation, event.code, event.reason);
+    socket.onerror = () => undefined; // a close event follows, with the code
     this.socket = socket;
-    socket.onopen = () => {
-      this.delayMs = this.options.reconnect?.initialDelayMs ?? 250;
-      const resumed = this.everLive;
-      this.everLive = true;
-      for (const s of this.subscriptions) this.sendSubscribe(s);
-      for (const w of this.watches.values()) this.sendWatch(w);
-      this.setState(resumed ? 'resumed' : 'live');
-      this.opened?.resolve();
-      this.opened = undefined;
-    };
-    socket.onmessage = (event) => this.route(pb.ServerMessage.decode(new Uint8Array(event.data as ArrayBuffer)));
-    socket.onerror = () => undefined;
-    socket.onclose = (event) => {
-      this.emit('closed', { code: event.code, reason: event.reason });
-      this.pending.clear();
-      for (const abandon of [...this.outstandingBids.values()]) abandon();
-      if (this.closing) return;
-      if (!this.everLive && this.opened) {
-        this.opened.reject(new Error(`connection refused (${event.code} ${event.reason})`));
-        this.opened = undefined;
+  }
+
+  private onOpen(generation: number): void {
+    const reconnected = this.everOpened;
+    this.everOpened = true;
+    this.openedAt = this.lastFrameAt = Date.now();
+    this.watchLiveness(generation);
+    for (const waiter of [...this.openWaiters]) waiter.resolve();
+    const resubscribed = Promise.all([this.market.resubscribe(), this.auctions.resubscribe()]);
+    if (!reconnected) {
+      this.setState('live');
+      this.firstOpen?.resolve();
+      this.firstOpen = null;
+      return;
+    }
+    void resubscribed.then(() => {
+      if (generation === this.generation && this.connected) this.setState('resumed');
+    });
+  }
+
+  private onDrop(generation: number, code: number, reason: string): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.socket = null;
+    this.clearLiveness();
+    this.abandonRequests(new BidtapeError('CONNECTION_LOST', `connection lost (${describe(code, reason)})`));
+    this.market.disconnected();
+    this.auctions.disconnected();
+    if (this.closedByClient) return;
+    if (this.firstOpen) {
+      // The very first attempt failed: tell connect() rather than retrying blindly.
+      this.shutdown(new BidtapeError('CLOSED', `could not connect to ${this.options.url} (${describe(code, reason)})`));
+      return;
+    }
+    const tokenCannotRenew = code === TOKEN_EXPIRED && typeof this.options.token !== 'function';
+    const backoff = this.reconnectOptions;
+    const willReconnect = backoff !== null && !FATAL_CLOSE_CODES.has(code) && !tokenCannotRenew;
+    this.emit('disconnect', { code, reason, willReconnect });
+    if (!willReconnect) {
+      this.shutdown(new BidtapeError('CLOSED', `connection closed (${describe(code, reason)})`));
+      return;
+    }
+    // A connection that stayed up a while starts the backoff afresh; a flapping one does not.
+    if (Date.now() - this.openedAt > backoff.maxDelayMs) this.attempt = 0;
+    const delay = backoffDelay(this.attempt++, backoff);
+    if (this.currentState !== 'reconnecting') this.setState('reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.openSocket();
+    }, delay);
+  }
+
+  /** Ends everything: close() (error null: iterations end normally), a fatal close, or a failed first connect. */
+  private shutdown(error: BidtapeError | null): void {
+    this.closedByClient = true;
+    this.generation++;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.clearLiveness();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onmessage = () => undefined;
+      socket.onclose = () => undefined;
+      try {
+        socket.close(1000, 'client closed');
+      } catch {
+        // still connecting: `ws` throws, browsers abort the handshake; either way it is gone
+      }
+    }
+    const closed = error ?? new BidtapeError('CLOSED', 'the client was closed');
+    this.abandonRequests(closed);
+    for (const waiter of [...this.openWaiters]) waiter.reject(closed);
+    this.firstOpen?.reject(closed);
+    this.firstOpen = null;
+    this.connecting = null;
+    this.market.close(error);
+    this.auctions.close(error);
+    if (this.currentState !== 'closed') this.setState('closed');
+  }
+
+  private abandonRequests(error: BidtapeError): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+
+  /**
+   * Liveness: anything received proves the connection alive (onFrame stamps the time); silence
+   * past the timeout means it is dead even if no close ever arrives. One timer per connection,
+   * re-armed for the time left, not one per message.
+   */
+  private watchLiveness(generation: number): void {
+    const timeout = this.options.livenessTimeoutMs ?? 35_000;
+    if (timeout <= 0) return;
+    const check = () => {
+      const socket = this.socket;
+      if (generation !== this.generation || !socket) return;
+      const silentFor = Date.now() - this.lastFrameAt;
+      if (silentFor < timeout) {
+        this.livenessTimer = setTimeout(check, timeout - silentFor);
+        unrefTimer(this.livenessTimer);
         return;
       }
-      this.setState('reconnecting');
-      const jitter = Math.random() * this.delayMs;
-      setTimeout(() => this.open(), this.delayMs + jitter);
-      this.delayMs = Math.min(this.delayMs * 2, this.options.reconnect?.maxDelayMs ?? 5000);
+      socket.onclose = () => undefined;
+      if (socket.terminate) socket.terminate();
+      else socket.close(4000, 'nothing received');
+      this.onDrop(generation, 1006, `nothing received for ${timeout} ms`);
     };
+    this.livenessTimer = setTimeout(check, timeout);
+    unrefTimer(this.livenessTimer);
+  }
+
+  private clearLiveness(): void {
+    if (this.livenessTimer) clearTimeout(this.livenessTimer);
+    this.livenessTimer = null;
+  }
+
+  private whenOpen(deadline: number, timeoutMessage: string): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    if (this.closedByClient || this.currentState === 'closed') return Promise.reject(new BidtapeError('CLOSED', 'the client is closed'));
+    if (!this.connecting) return Promise.reject(new BidtapeError('NOT_CONNECTED', 'call connect() first'));
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          this.openWaiters.delete(waiter);
+          resolve();
+        },
+        reject: (error: BidtapeError) => {
+          clearTimeout(timer);
+          this.openWaiters.delete(waiter);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => waiter.reject(new BidtapeError('TIMEOUT', timeoutMessage)), Math.max(0, deadline - Date.now()));
+      this.openWaiters.add(waiter);
+    });
   }
 
   private setState(state: ConnectionState): void {
-    this.state = state;
+    this.currentState = state;
     this.emit('state', state);
   }
 
-  private route(message: bidtape.v1.ServerMessage): void {
-    const body = message[message.kind!] as { requestId?: number } | undefined;
-    if (body?.requestId && this.pending.has(body.requestId)) {
-      this.pending.get(body.requestId)!(message);
-      this.pending.delete(body.requestId);
+  // ---- sending ---------------------------------------------------------------------------
+
+  private newId(): number {
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1; // uint32 on the wire
+    return this.nextId;
+  }
+
+  private write(message: ClientMessageInit): boolean {
+    const socket = this.socket;
+    if (socket?.readyState !== OPEN) return false;
+    try {
+      socket.send(this.codec.encode(message));
+      return true;
+    } catch {
+      return false; // closing under us: the close event follows
     }
+  }
+
+  /** Sends a request and resolves with its answer (the message carrying its id). */
+  private request(message: ClientMessageInit, timeoutMs: number, timeoutMessage: string): Promise<ServerMessage> {
+    if (!this.connected) return Promise.reject(new BidtapeError('NOT_CONNECTED', 'not connected'));
+    const id = this.newId();
+    return new Promise<ServerMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new BidtapeError('TIMEOUT', timeoutMessage));
+      }, Math.max(0, timeoutMs));
+      this.pending.set(id, {
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.write({ ...message, id });
+    });
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  private onFrame(data: unknown): void {
+    this.lastFrameAt = Date.now();
+    let message: ServerMessage;
+    try {
+      message = this.codec.decode(data);
+    } catch (error) {
+      const detail = `undecodable server frame: ${(error as Error).message}`;
+      this.emit('error', pb.Error.create({ code: pb.ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, message: detail }));
+      return;
+    }
+    this.route(message);
+  }
+
+  private route(message: ServerMessage): void {
     switch (message.kind) {
-      case 'snapshot':
-        for (const s of message.snapshot!.symbols ?? []) {
-          const symbol = s.instrument!.symbol!;
-          const seq = Number(s.latest?.seq ?? 0);
-          const last = this.lastSeq.get(symbol);
-          if (last !== undefined && seq > last + 1) this.emit('gap', { symbol, expected: last + 1, got: seq });
-          this.lastSeq.set(symbol, seq);
-          if (s.latest) this.deliverTick(s.latest, s.instrument!, true);
-        }
-        return;
       case 'tick':
-        return this.onTick(message.tick!);
+        return this.market.onTick(decoded(pb.Tick, message.tick));
       case 'tickBatch':
-        return message.tickBatch!.ticks!.forEach((t) => this.onTick(t));
-      case 'auctionSnapshot': {
-        const state = message.auctionSnapshot!.state!;
-        const watch = this.watches.get(state.auctionId!);
-        if (!watch) return;
-        if (watch.lastSeq === null) watch.lastSeq = Number(state.seq);
-        watch.queue.push({ kind: 'snapshot', state });
+        for (const tick of decoded(pb.TickBatch, message.tickBatch).ticks) this.market.onTick(decoded(pb.Tick, tick));
         return;
-      }
-      case 'bidUpdate': {
-        const update = message.bidUpdate!;
-        const watch = this.watches.get(update.auctionId!);
-        if (!watch || (watch.lastSeq !== null && Number(update.seq) <= watch.lastSeq)) return;
-        watch.lastSeq = Number(update.seq);
-        watch.queue.push({ kind: 'bid', update });
-        return;
-      }
-      case 'auctionClosed':
-        this.watches.get(message.auctionClosed!.auctionId!)?.queue.push({ kind: 'closed', closed: message.auctionClosed! });
-        return;
-      case 'outbid':
-        return this.emit('outbid', message.outbid!);
-      case 'error':
-        return this.emit('error', message.error!);
-      // Answers to requests (handled above) and informational messages.
+      case 'snapshot':
+        return this.market.onSnapshot(decoded(pb.Snapshot, message.snapshot));
       case 'subscribeAck':
+        return this.market.onAck(decoded(pb.SubscribeAck, message.subscribeAck));
       case 'subscribeReject':
-      case 'unsubscribeAck':
+        return this.market.onReject(decoded(pb.SubscribeReject, message.subscribeReject));
+      case 'auctionSnapshot':
+        return this.auctions.onSnapshot(decoded(pb.AuctionSnapshot, message.auctionSnapshot));
+      case 'bidUpdate':
+        return this.auctions.onBid(decoded(pb.BidUpdate, message.bidUpdate));
+      case 'auctionClosed':
+        return this.auctions.onClosed(decoded(pb.AuctionClosed, message.auctionClosed));
+      case 'outbid':
+        return this.emit('outbid', decoded(pb.Outbid, message.outbid));
+      case 'slowConsumerWarning':
+        return this.emit('slowConsumer', decoded(pb.SlowConsumerWarning, message.slowConsumerWarning));
+      case 'authExpiring':
+        return void this.refreshToken();
+      case 'error':
+        return this.onError(decoded(pb.Error, message.error));
       case 'pong':
-      case 'heartbeat':
       case 'bidAccepted':
       case 'bidRejected':
-      case 'auctionUnsubscribed':
       case 'tokenRefreshed':
-      case 'authExpiring':
-      case 'slowConsumerWarning':
-      case undefined:
+      case 'unsubscribeAck':
+      case 'auctionUnsubscribed': {
+        const requestId = message[message.kind]?.requestId ?? 0;
+        const pending = this.pending.get(requestId);
+        this.pending.delete(requestId);
+        pending?.resolve(message);
+        return;
+      }
+      case 'heartbeat': // its one job, proving the connection alive, is done by onFrame
+      case undefined: // a message kind newer than this SDK
         return;
     }
   }
 
-  private onTick(tick: Tick): void {
-    const symbol = tick.symbol!;
-    const last = this.lastSeq.get(symbol) ?? 0;
-    if (Number(tick.seq) <= last) return;
-    if (Number(tick.firstSeq) > last + 1) this.emit('gap', { symbol, expected: last + 1, got: Number(tick.firstSeq) });
-    this.lastSeq.set(symbol, Number(tick.seq));
-    this.deliverTick(tick, undefined, false);
+  private onError(error: ServerError): void {
+    const failure = new BidtapeError('SERVER_ERROR', error.message, error.code);
+    if (error.requestId !== 0) {
+      if (this.market.onError(error.requestId, failure) || this.auctions.onError(error.requestId, failure)) return;
+      const pending = this.pending.get(error.requestId);
+      if (pending) {
+        this.pending.delete(error.requestId);
+        pending.reject(failure);
+        return;
+      }
+    }
+    this.emit('error', error);
   }
 
-  private deliverTick(tick: Tick, instrument: Instrument | undefined, snapshot: boolean): void {
-    for (const s of this.subscriptions) {
-      if (s.symbols.includes(tick.symbol!)) s.queue.push({ symbol: tick.symbol!, tick, instrument, snapshot }, tick.symbol);
+  /** AuthExpiring: renew the token on the live connection, when a token function was given. */
+  private async refreshToken(): Promise<void> {
+    const provider = this.options.token;
+    if (typeof provider !== 'function') return;
+    try {
+      const token = await provider();
+      const answer = await this.request({ refreshToken: { token } }, this.options.requestTimeoutMs ?? 10_000, 'no answer to RefreshToken');
+      this.emit('tokenRefreshed', { expiresTimeUs: decoded(pb.TokenRefreshed, answer.tokenRefreshed).expiresTimeUs });
+    } catch (error) {
+      const code: ErrorCode = error instanceof BidtapeError && error.serverCode !== undefined ? error.serverCode : pb.ErrorCode.ERROR_CODE_UNAUTHENTICATED;
+      this.emit('error', pb.Error.create({ code, message: `token refresh failed: ${(error as Error).message}` }));
     }
   }
-}
-
-function defaultWebSocket(): SocketConstructor {
-  const native = (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
-  if (native) return native;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('ws') as SocketConstructor;
 }

@@ -1,3 +1,16 @@
-export { BidtapeClient, BidRejectReason } from './client';
-export type { AuctionEvent, BidResult, ClientOptions, ConnectionState, Instrument, Tick, TickUpdate } from './client';
+/** The bidtape TypeScript SDK: one client for live market data, auctions and bids (Node and browsers). */
+export { BidtapeClient } from './client';
+export type { BidtapeClientOptions, ClientEvents, ClientOptions, ConnectionState, DisconnectEvent } from './client';
+export type { GapEvent } from './market-feed';
+export type { BidAcceptedResult, BidRejectedResult, BidResult, PlaceBidRequest } from './bids';
+export { AuctionWatch, TickSubscription } from './subscriptions';
+export type { AuctionEvent, SubscribeResult, TickUpdate } from './subscriptions';
+export type { ReconnectOptions } from './backoff';
+export { BidtapeError } from './errors';
+export type { BidtapeErrorCode } from './errors';
+export type { WebSocketConstructor, WebSocketLike } from './transport';
 export { formatMinor } from './money';
+export { AuctionStatus, BidKind, BidRejectReason, ErrorCode, OutbidReason, pb } from './messages';
+export type {
+  AuctionClosed, AuctionState, BidUpdate, Instrument, Outbid, ServerError, ServerMessage, SlowConsumerWarning, Tick,
+} from './messages';
