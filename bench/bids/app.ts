@@ -1,0 +1,177 @@
+/**
+ * The system under test: one embedded PostgreSQL for the whole run, and one app process per
+ * variant (a snapshot of the built `dist/`) pointed at it with DATABASE_URL.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import type { EmbeddedDatabase } from '../../src/database/embedded-postgres';
+import { stopChild, track, trackPgDataDir, wasInterrupted } from '../children';
+import { freePort } from '../servers';
+
+export interface Variant {
+  name: 'group commit' | 'one tx per bid';
+  /** Short tag used in bidder handles and client bid ids. */
+  tag: 'g' | 'o';
+  batchMax: number;
+}
+
+export interface RunningApp {
+  variant: Variant;
+  pid: number;
+  httpUrl: string;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface PostgresFacts {
+  version: string;
+  fsync: string;
+  synchronousCommit: string;
+  walSyncMethod: string;
+  sharedBuffers: string;
+}
+
+export async function startDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+  trackPgDataDir(dataDir);
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    if (lines.length > 40) lines.shift();
+  };
+  try {
+    return await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, log });
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL did not start: ${(error as Error).message}\n${lines.join('\n')}`);
+  }
+}
+
+export async function postgresFacts(url: string): Promise<PostgresFacts> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const show = async (name: string) => (await db.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
+    return {
+      version: await show('server_version'),
+      fsync: await show('fsync'),
+      synchronousCommit: await show('synchronous_commit'),
+      walSyncMethod: await show('wal_sync_method'),
+      sharedBuffers: await show('shared_buffers'),
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+/** App settings that are not under test: limits that would otherwise cap the offered load. */
+const APP_ENV = {
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  SIM_ENABLED: 'false',
+  // 200 bidders at 10k+ bids/s is 50+ bids/s per bidder; the defaults (20/s, 50 msgs/s)
+  // would answer RATE_LIMITED: this bench measures commits, not the rate limits.
+  BIDS_PER_SECOND_PER_BIDDER: '100000',
+  INBOUND_MESSAGES_PER_SECOND: '100000',
+  INBOUND_BURST: '100000',
+  INBOUND_STRIKES_TO_CLOSE: '100000',
+  MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+  // The variant not being measured keeps its connections open and silent.
+  IDLE_TIMEOUT_MS: '0',
+  HEARTBEAT_INTERVAL_MS: '30000',
+  AUCTION_LIFECYCLE_INTERVAL_MS: '1000',
+  DEFLATE_ENABLED: 'false',
+};
+
+export async function startApp(variant: Variant, appDir: string, databaseUrl: string): Promise<RunningApp> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, ...APP_ENV, PORT: String(port), DATABASE_URL: databaseUrl, BID_BATCH_MAX: String(variant.batchMax) };
+  delete env.EMBEDDED_PG_DIR;
+  delete env.EMBEDDED_PG_PORT;
+  const child = track(
+    spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env }),
+  );
+  try {
+    await waitForLine(child, /listening on/, 90_000, `app (${variant.name})`);
+  } catch (error) {
+    await stopChild(child, 'SIGKILL', 1000);
+    throw error;
+  }
+  return {
+    variant,
+    pid: child.pid!,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/v1/stream`,
+    // SIGTERM: the app answers or refuses what is queued, closes its clients and its pool.
+    stop: () => stopChild(child, 'SIGTERM', 15_000),
+  };
+}
+
+/** Resolves on the first stdout line matching `ready`; keeps the last output for the error. */
+function waitForLine(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<void> {
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  // Warnings and errors of the app during the run go to our stderr.
+  const echo = (chunk: Buffer) => {
+    // After Ctrl-C the database goes down under the apps: their complaints are expected.
+    if (!wasInterrupted()) process.stderr.write(`[${what}] ${chunk.toString()}`);
+  };
+  child.stderr?.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    echo(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      keep(chunk);
+      buffered += chunk.toString();
+      if (ready.test(buffered)) {
+        done();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      done();
+      reject(new Error(`${what} exited before it was ready (code ${code}, signal ${signal}):\n${output.join('')}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output.join('')}`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      // Keep draining (a full pipe would block the app); at LOG_LEVEL=warn anything it says matters.
+      child.stdout?.on('data', echo);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** Creates `count` open auctions through the REST API, `concurrency` requests at a time. */
+export async function createAuctions(httpUrl: string, count: number, startingPrice: number, title: string, concurrency = 16): Promise<string[]> {
+  const ids = new Array<string>(count);
+  const endAt = new Date(Date.now() + 3_600_000).toISOString();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const response = await fetch(`${httpUrl}/v1/auctions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `${title} ${index + 1}`, currency: 'EUR', startingPrice, endAt, softCloseWindowSeconds: 0, softCloseExtensionSeconds: 0 }),
+      });
+      const body = (await response.json()) as { id?: string };
+      if (response.status !== 201 || !body.id) throw new Error(`POST /v1/auctions answered ${response.status}: ${JSON.stringify(body)}`);
+      ids[index] = body.id;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ids;
+}
