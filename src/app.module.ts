@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AuctionModule } from './auction/auction.module';
+import { ClusterModule } from './cluster/cluster.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -29,13 +30,15 @@ export class AppModule {
           },
         }),
         EventsModule,
+        ClusterModule.forRoot(config),
         DatabaseModule.forRoot(databaseUrl, config.env.DB_POOL_SIZE),
         MarketModule,
         AuctionModule,
-        GatewayModule,
+        // A feed-only cluster member serves no stream: it sequences and runs the sources.
+        ...(config.env.CLUSTER_ROLE === 'feed' ? [] : [GatewayModule]),
         SimulatorModule,
-        HealthModule,
-        MetricsModule,
+        HealthModule.forRoot(config.env.CLUSTER_ROLE !== 'feed'),
+        MetricsModule.forRoot(config.env.CLUSTER_ROLE !== 'feed'),
       ],
     };
   }

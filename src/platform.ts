@@ -40,7 +40,8 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
       bufferLogs: true,
     });
-    serveWebAssets(app);
+    const servesStream = env.CLUSTER_ROLE !== 'feed';
+    if (servesStream) serveWebAssets(app);
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
@@ -60,13 +61,13 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       stop: async () => {
         // Drain: no new connections, in-flight bids committed and answered, then ask every
         // client to reconnect elsewhere, then close.
-        const connections = app.get(ConnectionRegistry);
-        connections.draining = true;
+        const connections = servesStream ? app.get(ConnectionRegistry) : undefined;
+        if (connections) connections.draining = true;
         await app.get(BiddingService).drain(BID_DRAIN_MS);
-        connections.closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
+        connections?.closeAll(CloseCode.GoingAway, 'server shutting down; reconnect shortly');
         // Give clients a moment to complete the close handshake before sockets are cut.
         const deadline = Date.now() + CLOSE_GRACE_MS;
-        while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (connections && connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await app.close();
         await embedded?.stop();
       },

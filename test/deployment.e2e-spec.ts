@@ -8,11 +8,31 @@ const root = path.resolve(__dirname, '..');
 
 
 describe('deployment files', () => {
-  it('docker-compose.yml runs the app against its PostgreSQL', () => {
-    const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'postgres']);
-    expect(compose.services.app.environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\/bidtape$/);
-    expect(compose.services.app.depends_on.postgres.condition).toBe('service_healthy');
+  it('docker-compose.yml runs the cluster: PostgreSQL, Redis, one feed, two gateways behind HAProxy', () => {
+    const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const services = compose.services;
+    expect(Object.keys(services).sort()).toEqual(['feed', 'gateway-1', 'gateway-2', 'lb', 'postgres', 'redis']);
+    const roles = Object.fromEntries(['feed', 'gateway-1', 'gateway-2'].map((name) => [name, services[name].environment.CLUSTER_ROLE]));
+    expect(roles).toEqual({ feed: 'feed', 'gateway-1': 'gateway', 'gateway-2': 'gateway' });
+    for (const name of ['feed', 'gateway-1', 'gateway-2']) {
+      expect(services[name].environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\/bidtape$/);
+      expect(services[name].environment.REDIS_URL).toBe('redis://redis:6379');
+      expect(services[name].depends_on.postgres.condition).toBe('service_healthy');
+      expect(services[name].depends_on.redis.condition).toBe('service_healthy');
+    }
+    // The load balancer is the only way in, and sends each gateway's traffic by its health.
+    expect(services.lb.ports).toEqual(['3000:3000']);
+    expect(services.lb.environment).toMatchObject({ BIDTAPE_GATEWAY_1: 'gateway-1:3000', BIDTAPE_GATEWAY_2: 'gateway-2:3000' });
+    const haproxy = readFileSync(path.join(root, 'deploy', 'haproxy.cfg'), 'utf8');
+    expect(haproxy).toMatch(/option httpchk GET \/health\/ready/);
+    expect(haproxy).toMatch(/option forwardfor/);
+  });
+
+  (systemTool('haproxy', commandWorks('haproxy', ['-v'])) ? it : it.skip)('deploy/haproxy.cfg passes `haproxy -c`', () => {
+    execFileSync('haproxy', ['-c', '-q', '-f', path.join(root, 'deploy', 'haproxy.cfg')], {
+      stdio: 'pipe',
+      env: { ...process.env, BIDTAPE_LB_BIND: '127.0.0.1:3000', BIDTAPE_GATEWAY_1: '127.0.0.1:1', BIDTAPE_GATEWAY_2: '127.0.0.1:2' },
+    });
   });
 
   (systemTool('docker-compose', commandWorks('docker-compose', ['version'])) ? it : it.skip)('passes `docker-compose config`', () => {
@@ -33,6 +53,9 @@ describe('start-up configuration errors', () => {
     [{ PORT: 'http' }, 'PORT must be an integer between 0 and 65535 (got "http")'],
     [{ DEFLATE_WINDOW_BITS: '20' }, 'DEFLATE_WINDOW_BITS must be an integer between 9 and 15 (got "20")'],
     [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [{ CLUSTER_ROLE: 'gateway' }, 'CLUSTER_ROLE=gateway needs REDIS_URL'],
+    [{ CLUSTER_ROLE: 'leader', REDIS_URL: 'redis://127.0.0.1:1' }, 'CLUSTER_ROLE must be one of all, feed, gateway'],
+    [{ TRUSTED_PROXIES: '10.0.0.1,lb.local' }, 'TRUSTED_PROXIES must be a comma list of IP addresses or CIDR ranges'],
   ])('stops with exit code 78 naming the variable for %j', (env, message) => {
     const result = start(env);
     expect(result.stderr).toContain(message);

@@ -8,7 +8,7 @@ import { BidtapeError } from './errors';
 import { MarketFeed } from './market-feed';
 import type { GapEvent } from './market-feed';
 import { decoded, jsonCodec, pb, protoCodec } from './messages';
-import type { ClientMessageInit, Codec, ErrorCode, Outbid, ServerError, ServerMessage, SlowConsumerWarning } from './messages';
+import type { ClientMessageInit, Codec, ErrorCode, FeedStatus, Outbid, ServerError, ServerMessage, SlowConsumerWarning } from './messages';
 import type { AuctionWatch, TickSubscription } from './subscriptions';
 import { defaultWebSocket, OPEN } from './transport';
 import type { WebSocketConstructor, WebSocketLike } from './transport';
@@ -67,6 +67,8 @@ export interface ClientEvents {
   slowConsumer: SlowConsumerWarning;
   /** The bearer token was renewed on the live connection. */
   tokenRefreshed: { expiresTimeUs: number };
+  /** A clustered server's prices went stale (its feed is unreachable) or live again. */
+  feedStatus: FeedStatus;
 }
 
 /** Close codes after which reconnecting cannot help (see docs/protocol.md). */
@@ -464,6 +466,8 @@ export class BidtapeClient extends Emitter<ClientEvents> {
         return this.auctions.onClosed(decoded(pb.AuctionClosed, message.auctionClosed));
       case 'outbid':
         return this.emit('outbid', decoded(pb.Outbid, message.outbid));
+      case 'feedStatus':
+        return this.emit('feedStatus', decoded(pb.FeedStatus, message.feedStatus));
       case 'slowConsumerWarning':
         return this.emit('slowConsumer', decoded(pb.SlowConsumerWarning, message.slowConsumerWarning));
       case 'authExpiring':

@@ -110,9 +110,12 @@ export class MarketFeed {
         this.onGap({ symbol, expected: known.lastSeq + 1, got: seq, cause: 'snapshot' });
       }
       this.symbols.set(symbol, { lastSeq: seq, epoch: entry.epoch, instrument, stale: false });
-      if (!round) continue;
-      if (latest) round.subscription.deliver({ symbol, tick: latest, instrument, epoch: entry.epoch, snapshot: true });
-      else round.subscription.markLive(symbol); // never ticked: its first tick is the start
+      // Unsolicited (request id 0): the server replaced its state; every holder of the symbol takes it.
+      const holders = round ? [round.subscription] : [...this.subscriptions].filter((s) => s.holds(symbol));
+      for (const holder of holders) {
+        if (latest) holder.deliver({ symbol, tick: latest, instrument, epoch: entry.epoch, snapshot: true });
+        else holder.markLive(symbol); // never ticked: its first tick is the start
+      }
     }
     if (round) this.settle(round);
   }

@@ -28,6 +28,7 @@ export type AuctionClosed = bidtape.v1.AuctionClosed;
 export type Outbid = bidtape.v1.Outbid;
 export type ServerError = bidtape.v1.Error;
 export type SlowConsumerWarning = bidtape.v1.SlowConsumerWarning;
+export type FeedStatus = bidtape.v1.FeedStatus;
 
 export const ErrorCode = pb.ErrorCode;
 export type ErrorCode = bidtape.v1.ErrorCode;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { AuctionRepository } from './auction.repository';
@@ -10,10 +10,11 @@ import { settle } from './domain/auction-rules';
  * Moves auctions scheduled → open → closed. A close waits AUCTION_CLOSE_GRACE_MS past the
  * end so that bids received before the end (the rules judge by receive time) are decided
  * first; it runs under the auction row lock and re-checks the end, which soft close may have
- * moved. The winner (or none) is persisted, then announced.
+ * moved. The winner (or none) is persisted, then announced. Runs on the active feed only, so
+ * one process of a cluster opens and closes auctions.
  */
 @Injectable()
-export class AuctionLifecycleService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuctionLifecycleService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuctionLifecycleService.name);
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -25,9 +26,14 @@ export class AuctionLifecycleService implements OnApplicationBootstrap, OnApplic
     private readonly events: EventBus,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.env.AUCTION_LIFECYCLE_INTERVAL_MS);
-    this.timer.unref();
+  onModuleInit(): void {
+    this.events.on('feed.leadership', ({ active }) => {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      if (!active) return;
+      this.timer = setInterval(() => void this.sweep(), this.config.env.AUCTION_LIFECYCLE_INTERVAL_MS);
+      this.timer.unref();
+    });
   }
 
   onApplicationShutdown(): void {

@@ -5,7 +5,7 @@ import { EventBus } from '../events/event-bus';
 import { AuctionRepository } from './auction.repository';
 import type { BidRow, RejectionRow, StoredAnswer } from './auction.repository';
 import type { BidderIdentity, BidOutcome, BidRecord, BidRejection, OutbidNotice, PlaceBidRequest } from './auction.types';
-import { TokenBucket } from '../limits/token-bucket';
+import { BidRateLimit } from '../limits/shared-limits';
 import { KeyedBatcher } from './bid-batcher';
 import { decideBid, minimumNextBid, reserveMet } from './domain/auction-rules';
 
@@ -36,13 +36,13 @@ export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
   private readonly batcher: KeyedBatcher<typeof ALL_AUCTIONS, PendingBid, BidOutcome>;
   private readonly pendingByAuction = new Map<string, number>();
-  private readonly bidBuckets = new Map<string, TokenBucket>();
   private draining = false;
 
   constructor(
     private readonly repository: AuctionRepository,
     private readonly events: EventBus,
-    private readonly config: AppConfig,
+    config: AppConfig,
+    private readonly bidRate: BidRateLimit,
   ) {
     // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
     // cost is shared whether the bids crowd one hot auction or spread over thousands.
@@ -51,23 +51,12 @@ export class BiddingService {
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
     if (this.draining) return rejected('TEMPORARILY_UNAVAILABLE', 0);
-    if (!this.admit(bidder.id, request.receivedAt)) return rejected('RATE_LIMITED', 0);
+    if (!(await this.bidRate.admit(bidder.id, request.receivedAt))) return rejected('RATE_LIMITED', 0);
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!UUID.test(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
     this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
     return this.batcher.submit(ALL_AUCTIONS, { bidder, request });
-  }
-
-  /** Per-bidder bid rate, across all of the bidder's connections in this process. */
-  private admit(bidderId: string, nowMs: number): boolean {
-    let bucket = this.bidBuckets.get(bidderId);
-    if (!bucket) {
-      if (this.bidBuckets.size > 100_000) this.bidBuckets.clear(); // bounded memory; a reset only forgives
-      const rate = this.config.env.BIDS_PER_SECOND_PER_BIDDER;
-      this.bidBuckets.set(bidderId, (bucket = new TokenBucket(rate, rate * 2, nowMs)));
-    }
-    return bucket.take(nowMs);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { EventBus } from '../events/event-bus';
 import { AdminGuard } from './admin.guard';
 import { ApiKeysService } from './api-keys.service';
 import type { ApiKeyRecord } from './api-keys.service';
@@ -26,7 +27,10 @@ export class CreateApiKeyDto {
 @UseGuards(AdminGuard)
 @Controller('v1/admin/keys')
 export class AdminKeysController {
-  constructor(private readonly keys: ApiKeysService) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly events: EventBus,
+  ) {}
 
   /** Issues a key; the secret is in this response only. */
   @Post()
@@ -40,10 +44,11 @@ export class AdminKeysController {
     return this.keys.list();
   }
 
-  /** Revokes a key; live connections using it are closed (4003) within seconds. */
+  /** Revokes a key; live connections using it are closed (4003) on every gateway. */
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string): Promise<void> {
     if (!/^[0-9a-f-]{36}$/i.test(id) || !(await this.keys.revoke(id))) throw new NotFoundException(`no live key ${id}`);
+    this.events.emit('auth.key.revoked', { keyId: id });
   }
 }

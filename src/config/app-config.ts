@@ -33,6 +33,8 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     cross.push('SLOW_CONSUMER_HARD_BYTES must be >= SLOW_CONSUMER_SOFT_BYTES');
   }
   if (env.DEFAULT_MAX_RATE > env.MAX_RATE) cross.push('DEFAULT_MAX_RATE must be <= MAX_RATE');
+  if (env.CLUSTER_ROLE !== 'all' && !env.REDIS_URL) cross.push(`CLUSTER_ROLE=${env.CLUSTER_ROLE} needs REDIS_URL (a cluster is coordinated through Redis)`);
+  if (env.CLUSTER_ROLE !== 'all' && !env.DATABASE_URL) cross.push(`CLUSTER_ROLE=${env.CLUSTER_ROLE} needs DATABASE_URL (every process of a cluster shares one PostgreSQL)`);
   if (cross.length) throw new ConfigError(cross);
   return new AppConfig(Object.freeze(env));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProxyEntry } from '../gateway/client-address';
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -71,6 +72,18 @@ export const envSchema = z.object({
   AUTH_EXPIRY_WARNING_MS: int(1000, 3_600_000).default(30_000),
   ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters' }).optional(),
   MAX_CONNECTIONS_PER_KEY: int(1, 1_000_000).default(100),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  CLUSTER_ROLE: z.enum(['all', 'feed', 'gateway'], { error: 'must be one of all, feed, gateway' }).default('all'),
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 _ . -' }).optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/, { error: 'must be 1-32 of A-Z a-z 0-9 _ . : -' }).default('bidtape'),
+  FEED_LEASE_MS: int(500, 60_000).default(3000),
+  FEED_STALE_AFTER_MS: int(500, 60_000).default(3000),
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every(isProxyEntry), { error: 'must be a comma list of IP addresses or CIDR ranges' })
+    .optional(),
 
   SIM_ENABLED: bool.default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(42),

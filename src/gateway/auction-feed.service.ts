@@ -15,6 +15,8 @@ interface Watch {
   lastSeq: number;
   /** Live updates held back while the history is replayed; null once live. */
   held: { seq: number; message: OutboundMessage }[] | null;
+  /** Whether this watcher was sent the auction's AuctionClosed. */
+  closedSent: boolean;
 }
 
 const REPLAY_PAGE = 500;
@@ -22,7 +24,9 @@ const REPLAY_PAGE = 500;
 /**
  * Auction watchers: snapshot, optional replay of the whole history from PostgreSQL, then
  * live bid updates (each encoded once for all watchers), outbid notices to the bidder's
- * own connections, and the close.
+ * own connections, and the close. Updates may come from other processes of a cluster, out of
+ * order or not at all (a Redis outage): a watcher that sees a seq gap, or every watcher after
+ * Redis returns, catches up from PostgreSQL, the log of record, so none sees a gap or a repeat.
  */
 @Injectable()
 export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
@@ -52,7 +56,16 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
         const watchers = this.watchers.get(event.auctionId);
         if (!watchers) return;
         const message = this.encoder.message(auctionClosed(event));
-        for (const watch of watchers.values()) watch.connection.send(message);
+        for (const watch of watchers.values()) {
+          if (watch.closedSent) continue;
+          watch.closedSent = true;
+          watch.connection.send(message);
+        }
+      }),
+      this.events.on('cluster.events.resumed', () => {
+        for (const [auctionId, watchers] of this.watchers) {
+          for (const watch of watchers.values()) if (!watch.held) this.catchUp(watch, auctionId);
+        }
       }),
     );
   }
@@ -78,7 +91,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
 
   async subscribe(connection: Connection, requestId: number, auctionId: string, fromSeq: number | null): Promise<void> {
     if (connection.auctions.has(auctionId)) this.unwatch(connection, auctionId);
-    const watch: Watch = { connection, lastSeq: 0, held: [] };
+    const watch: Watch = { connection, lastSeq: 0, held: [], closedSent: false };
     // Watch before reading: whatever commits while we read is held, not lost.
     this.watchersOf(auctionId).set(connection, watch);
     connection.auctions.add(auctionId);
@@ -92,13 +105,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
       this.reply(connection, { auctionSnapshot: { requestId, ...auctionState(auction) } });
       watch.lastSeq = fromSeq ?? auction.lastSeq;
       if (fromSeq !== null) await this.replay(watch, auctionId);
-      for (const item of watch.held ?? []) {
-        if (item.seq > watch.lastSeq) {
-          watch.lastSeq = item.seq;
-          connection.send(item.message);
-        }
-      }
-      watch.held = null;
+      this.releaseHeld(watch);
     } catch (error) {
       this.logger.error(`auction subscribe failed: ${(error as Error).message}`);
       this.unwatch(connection, auctionId);
@@ -132,6 +139,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
     for (const record of records) {
       const message = this.encoder.message(bidUpdate(record));
       for (const watch of watchers.values()) {
+        if (!watch.held && record.seq > watch.lastSeq + 1) this.catchUp(watch, auctionId); // missed some: hold this one
         if (watch.held) watch.held.push({ seq: record.seq, message });
         else if (record.seq > watch.lastSeq) {
           watch.lastSeq = record.seq;
@@ -139,6 +147,36 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
         }
       }
     }
+  }
+
+  /** Replays what this watcher missed from PostgreSQL, holding live updates meanwhile. */
+  private catchUp(watch: Watch, auctionId: string): void {
+    watch.held = [];
+    const run = async () => {
+      await this.replay(watch, auctionId);
+      const auction = await this.auctions.find(auctionId);
+      if (auction?.state === 'closed' && !watch.closedSent) {
+        watch.closedSent = true;
+        watch.connection.send(this.encoder.message(auctionClosed({
+          auctionId, winnerPseudonym: auction.winnerPseudonym, price: auction.book.currentPrice, reserveMet: auction.reserveMetAtClose ?? false,
+          seq: auction.lastSeq, closedAt: auction.book.endAt,
+        })));
+      }
+    };
+    run()
+      .catch((error: Error) => this.logger.warn(`auction ${auctionId} catch-up failed: ${error.message}`))
+      .finally(() => this.releaseHeld(watch));
+  }
+
+  /** Sends the updates held during a replay that it did not already cover, and goes live. */
+  private releaseHeld(watch: Watch): void {
+    for (const item of watch.held ?? []) {
+      if (item.seq > watch.lastSeq) {
+        watch.lastSeq = item.seq;
+        watch.connection.send(item.message);
+      }
+    }
+    watch.held = null;
   }
 
   private watchersOf(auctionId: string): Map<Connection, Watch> {

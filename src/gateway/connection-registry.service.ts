@@ -4,6 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { AppConfig } from '../config/app-config';
+import { EventBus } from '../events/event-bus';
+import { KeyConnectionCount } from '../limits/shared-limits';
 import { nowMicros } from '../market/quote';
 import { CloseCode } from './close-codes';
 import { Connection } from './connection';
@@ -11,7 +13,7 @@ import { assessConsumer } from './slow-consumer.policy';
 import type { SlowConsumerLimits } from './slow-consumer.policy';
 import { StreamStats } from './stream-stats';
 import { InboundLimiter } from '../limits/token-bucket';
-import { acceptedExtensions, handshakePrincipals } from './stream-ws.adapter';
+import { HandshakeContexts } from './handshake-context';
 import { SubscriptionService } from './subscription.service';
 import { FrameEncoder } from './wire/outbound';
 import { encodingOf, negotiatedDeflateWindowBits } from './wire/subprotocol';
@@ -34,7 +36,6 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly byWs = new Map<WebSocket, Connection>();
   private readonly degraded = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
-  private readonly perKey = new Map<string, number>();
   private authTimer?: NodeJS.Timeout;
   private revocationTimer?: NodeJS.Timeout;
   private readonly limits: SlowConsumerLimits;
@@ -50,6 +51,9 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly encoder: FrameEncoder,
     private readonly stats: StreamStats,
     private readonly apiKeys: ApiKeysService,
+    private readonly keyConnections: KeyConnectionCount,
+    private readonly handshakes: HandshakeContexts,
+    private readonly events: EventBus,
   ) {
     const env = config.env;
     this.limits = {
@@ -66,6 +70,10 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.authTimer = setInterval(() => this.expirySweep(), 1000);
     this.revocationTimer = setInterval(() => void this.revocationSweep(), REVOCATION_CHECK_MS);
     for (const t of [this.heartbeatTimer, this.backpressureTimer, this.authTimer, this.revocationTimer]) t.unref();
+    // Revoked on any node of a cluster: close at once; the periodic check is the safety net.
+    this.events.on('auth.key.revoked', ({ keyId }) => {
+      for (const c of this.byWs.values()) if (c.principal.keyId === keyId) c.ws.close(CloseCode.CredentialsRevoked, 'API key revoked');
+    });
   }
 
   onModuleDestroy(): void {
@@ -109,41 +117,43 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     const env = this.config.env;
     const encoding = encodingOf(ws.protocol);
     if (encoding === undefined) throw new Error(`connection without a supported subprotocol: "${ws.protocol}"`);
+    const handshake = this.handshakes.get(request);
     const connection = new Connection(
       this.nextId++,
       ws,
       encoding,
-      negotiatedDeflateWindowBits(acceptedExtensions.get(request) ?? ''),
+      negotiatedDeflateWindowBits(handshake?.acceptedExtensions ?? ''),
       this.stats,
       {
         inbound: new InboundLimiter(env.INBOUND_MESSAGES_PER_SECOND, env.INBOUND_BURST, env.INBOUND_STRIKES_TO_CLOSE, 10_000, Date.now()),
         softLimitBytes: this.limits.softBytes,
         hardLimitBytes: this.limits.hardBytes,
         onBackpressure: (c) => this.applySlowConsumerPolicy(c),
+        remoteAddress: handshake?.clientAddress,
       },
     );
     ws.on('pong', () => (connection.alive = true));
-    connection.principal = handshakePrincipals.get(request) ?? connection.principal;
+    connection.principal = handshake?.principal ?? connection.principal;
     this.byWs.set(ws, connection);
-    if (connection.principal.keyId) bump(this.perKey, connection.principal.keyId, 1);
+    if (connection.principal.keyId) this.keyConnections.opened(connection.principal.keyId, connection.id);
     const address = connection.remoteAddress;
     bump(this.perAddress, address, 1);
     this.stats.connectionsOpen = this.byWs.size;
     this.stats.connectionsTotal++;
     this.logger.log(
-      `connection ${connection.id} open from ${request.socket.remoteAddress} protocol=${ws.protocol} ` +
+      `connection ${connection.id} open from ${address} protocol=${ws.protocol} ` +
         `deflate=${connection.deflateWindowBits || 'off'}`,
     );
     return connection;
   }
 
-  connectionsForKey(keyId: string): number {
-    return this.perKey.get(keyId) ?? 0;
-  }
-
   /** Open connections from one remote address (for the per-address limit at the handshake). */
   connectionsFrom(address: string): number {
     return this.perAddress.get(address) ?? 0;
+  }
+
+  all(): IterableIterator<Connection> {
+    return this.byWs.values();
   }
 
   get(ws: WebSocket): Connection | undefined {
@@ -156,7 +166,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.byWs.delete(ws);
     this.degraded.delete(connection);
     bump(this.perAddress, connection.remoteAddress, -1);
-    if (connection.principal.keyId) bump(this.perKey, connection.principal.keyId, -1);
+    if (connection.principal.keyId) this.keyConnections.closed(connection.principal.keyId, connection.id);
     this.subscriptions.release(connection);
     this.stats.connectionsOpen = this.byWs.size;
     this.logger.log(`connection ${connection.id} closed`);

@@ -43,6 +43,8 @@ export interface ConnectionOptions {
   hardLimitBytes: number;
   /** Called when queued bytes pass the soft limit (or the hard one once degraded). */
   onBackpressure: (connection: Connection) => void;
+  /** The client's address when the handshake knew better than the socket (a trusted proxy). */
+  remoteAddress?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export class Connection {
   }
 
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '';
+    return this.options.remoteAddress ?? this.socket.remoteAddress ?? '';
   }
 
   get isOpen(): boolean {

@@ -11,7 +11,7 @@ import type { OutboundMessage } from './wire/outbound';
 
 /** All subscriptions sharing one throttled rate, flushed together on one timer. */
 class RateGroup {
-  readonly window = new ConflationWindow();
+  window = new ConflationWindow();
   readonly bySymbol = new Map<string, Set<Subscription>>();
   timer?: NodeJS.Timeout;
 }
@@ -90,11 +90,23 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     this.attach(subscription);
   }
 
+  /**
+   * The market state was replaced (new epoch, or reloaded after an outage): conflation
+   * restarts from the current state. Subscribers are re-snapshotted by the caller.
+   */
+  rebase(): void {
+    for (const group of this.groups.values()) {
+      group.window = new ConflationWindow();
+      for (const symbol of group.bySymbol.keys()) group.window.track(symbol, this.market.latest(symbol)?.seq ?? 0);
+    }
+  }
+
   private onTick(quote: Quote): void {
     for (const group of this.groups.values()) group.window.markChanged(quote.symbol);
     const subscribers = this.everyUpdate.get(quote.symbol);
     if (!subscribers) return;
-    const message = this.encoder.tick(toTick(quote, quote.seq));
+    const tick = toTick(quote, quote.seq);
+    const message = quote.wire ? this.encoder.encodedTick(tick, quote.wire) : this.encoder.tick(tick);
     for (const subscription of subscribers) {
       if (subscription.lastSentSeq >= quote.seq) continue;
       subscription.lastSentSeq = quote.seq;

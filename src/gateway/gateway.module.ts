@@ -6,6 +6,8 @@ import { MarketModule } from '../market/market.module';
 import { AuctionFeedService } from './auction-feed.service';
 import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService } from './fanout.service';
+import { FeedStatusNotifier } from './feed-status.notifier';
+import { HandshakeContexts } from './handshake-context';
 import { StreamStats } from './stream-stats';
 import { StreamGateway } from './stream.gateway';
 import { SubscriptionService } from './subscription.service';
@@ -32,6 +34,8 @@ import { FrameEncoder } from './wire/outbound';
     AuctionFeedService,
     SubscriptionService,
     ConnectionRegistry,
+    HandshakeContexts,
+    FeedStatusNotifier,
     StreamGateway,
   ],
   exports: [StreamStats, ConnectionRegistry],

@@ -8,20 +8,14 @@ import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { AppConfig } from '../config/app-config';
 import { AuthService } from '../auth/auth.service';
-import type { Principal } from '../auth/principal';
+import { KeyConnectionCount } from '../limits/shared-limits';
+import { clientAddress, trustedProxies } from './client-address';
+import type { TrustedProxies } from './client-address';
 import { ConnectionRegistry } from './connection-registry.service';
+import { HandshakeContexts } from './handshake-context';
 import { StreamStats } from './stream-stats';
 import { decodeClientMessage } from './wire/client-decoder';
 import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
-
-/**
- * The `Sec-WebSocket-Extensions` value the server accepted, per upgrade request. `ws`
- * exposes only extension names on the socket, not the negotiated window size.
- */
-export const acceptedExtensions = new WeakMap<IncomingMessage, string>();
-
-/** Who each accepted handshake authenticated as, for the connection to pick up. */
-export const handshakePrincipals = new WeakMap<IncomingMessage, Principal>();
 
 /** Handler name the adapter dispatches frames to when they cannot be decoded. */
 export const INVALID_MESSAGE = 'invalid';
@@ -34,12 +28,14 @@ export const INVALID_MESSAGE = 'invalid';
  */
 export class StreamWsAdapter extends WsAdapter {
   private readonly log = new Logger(StreamWsAdapter.name);
+  private readonly isTrustedProxy: TrustedProxies;
 
   constructor(
     private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
+    this.isTrustedProxy = trustedProxies(config.env.TRUSTED_PROXIES ?? []);
   }
 
   override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
@@ -67,19 +63,22 @@ export class StreamWsAdapter extends WsAdapter {
           this.app.get(StreamStats).handshakesRefused++;
           done(false, refusal.status, refusal.reason);
         };
-        const refusal = this.refusal(info.req, info.origin);
+        const address = clientAddress(info.req.socket.remoteAddress ?? '', info.req.headers['x-forwarded-for'], this.isTrustedProxy);
+        const refusal = this.refusal(info.req, info.origin, address);
         if (refusal) return refuse(refusal);
         // Authenticated before the upgrade, so a bad credential gets a plain HTTP 401.
-        this.app.get(AuthService).authenticate(info.req).then(
-          (result) => {
-            if (!result.ok) return refuse(result);
-            const keyId = result.principal.keyId;
-            if (keyId && this.app.get(ConnectionRegistry).connectionsForKey(keyId) >= this.config.env.MAX_CONNECTIONS_PER_KEY) {
-              return refuse({ status: 429, reason: 'Too many connections for this API key' });
-            }
-            handshakePrincipals.set(info.req, result.principal);
-            done(true);
-          },
+        const authenticated = async () => {
+          const result = await this.app.get(AuthService).authenticate(info.req);
+          if (!result.ok) return refuse(result);
+          const keyId = result.principal.keyId;
+          if (keyId && (await this.app.get(KeyConnectionCount).count(keyId)) >= this.config.env.MAX_CONNECTIONS_PER_KEY) {
+            return refuse({ status: 429, reason: 'Too many connections for this API key' });
+          }
+          this.app.get(HandshakeContexts).set(info.req, { principal: result.principal, clientAddress: address, acceptedExtensions: '' });
+          done(true);
+        };
+        authenticated().then(
+          () => undefined,
           (error: unknown) => {
             this.log.error(`authentication failed: ${(error as Error).message}`);
             refuse({ status: 503, reason: 'Authentication temporarily unavailable' });
@@ -89,13 +88,14 @@ export class StreamWsAdapter extends WsAdapter {
     }) as WebSocket.Server;
     server.on('headers', (headers: string[], request: IncomingMessage) => {
       const extensions = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
-      if (extensions) acceptedExtensions.set(request, extensions.slice(extensions.indexOf(':') + 1).trim());
+      const context = this.app.get(HandshakeContexts).get(request);
+      if (extensions && context) context.acceptedExtensions = extensions.slice(extensions.indexOf(':') + 1).trim();
     });
     return server;
   }
 
   /** Why a handshake is refused, checked before the upgrade so the client gets an HTTP answer. */
-  private refusal(request: IncomingMessage, origin: string | undefined): { status: number; reason: string } | null {
+  private refusal(request: IncomingMessage, origin: string | undefined, address: string): { status: number; reason: string } | null {
     const registry = this.app.get(ConnectionRegistry);
     if (registry.draining) return { status: 503, reason: 'Server shutting down; reconnect to another instance' };
     if (!chooseSubprotocol(parseProtocolHeader(request.headers['sec-websocket-protocol']))) {
@@ -106,7 +106,6 @@ export class StreamWsAdapter extends WsAdapter {
     if (origin && allowed && allowed.length > 0 && !allowed.includes(origin)) {
       return { status: 403, reason: `Origin ${origin} is not allowed` };
     }
-    const address = request.socket.remoteAddress ?? '';
     if (registry.connectionsFrom(address) >= this.config.env.MAX_CONNECTIONS_PER_ADDRESS) {
       return { status: 429, reason: `Too many connections from ${address}` };
     }

@@ -91,6 +91,18 @@ export class SubscriptionService {
     return { unsubscribeAck: { requestId, symbols: removed } };
   }
 
+  /**
+   * After the market state was replaced: every subscription continues from the current
+   * state, announced by an unsolicited snapshot (request id 0). Call once per connection
+   * after {@link FanoutService.rebase}.
+   */
+  resnapshot(connection: Connection): ServerMessageInit | null {
+    if (connection.subscriptions.size === 0) return null;
+    const subscriptions = [...connection.subscriptions.values()];
+    for (const s of subscriptions) s.lastSentSeq = this.market.latest(s.symbol)?.seq ?? 0;
+    return { snapshot: this.snapshot(0, subscriptions) };
+  }
+
   /** Drops every subscription of a closed connection. */
   release(connection: Connection): void {
     for (const subscription of connection.subscriptions.values()) this.fanout.detach(subscription);

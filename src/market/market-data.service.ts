@@ -5,16 +5,22 @@ import { nowMicros } from './quote';
 import type { Quote, QuoteInput } from './quote';
 
 /**
- * The latest state of every symbol and the one place sequence numbers are assigned.
- * Publishing stamps seq and time, keeps the state for snapshots and emits `tick.published`.
+ * The latest state of every symbol. On the sequencer (a single process, or the cluster's
+ * active feed) this is the one place sequence numbers are assigned: publishing stamps seq and
+ * time, keeps the state for snapshots and emits `tick.published`. On a cluster gateway the
+ * same state is a replica, filled with ticks sequenced by the feed (`apply`, `load`).
  */
 @Injectable()
 export class MarketDataService {
-  /** Changes on every start: sequence numbers restart at 1 with a new epoch. */
-  readonly epoch = randomUUID();
+  private currentEpoch: string = randomUUID();
   private readonly latestBySymbol = new Map<string, Quote>();
 
   constructor(private readonly events: EventBus) {}
+
+  /** Identifies the life of the numbering: a new epoch restarts every symbol's seq at 1. */
+  get epoch(): string {
+    return this.currentEpoch;
+  }
 
   publish(input: QuoteInput): Quote {
     const previous = this.latestBySymbol.get(input.symbol);
@@ -26,5 +32,39 @@ export class MarketDataService {
 
   latest(symbol: string): Quote | undefined {
     return this.latestBySymbol.get(symbol);
+  }
+
+  /** Sequencer: starts a new numbering (a feed took over). Every symbol starts again at seq 1. */
+  startEpoch(epoch: string): void {
+    this.latestBySymbol.clear();
+    this.currentEpoch = epoch;
+    this.events.emit('market.resynced', { epoch, epochChanged: true });
+  }
+
+  /** Replica: a tick sequenced elsewhere. Older or repeated ticks are ignored. */
+  apply(epoch: string, quote: Quote): void {
+    if (epoch !== this.currentEpoch) this.load(epoch, []);
+    const previous = this.latestBySymbol.get(quote.symbol);
+    if (previous && previous.seq >= quote.seq) return;
+    this.latestBySymbol.set(quote.symbol, quote);
+    this.events.emit('tick.published', quote);
+  }
+
+  /**
+   * Replica: the shared latest state, read after a start or an outage. Newer states replace
+   * ours without being emitted as ticks (updates in between were missed); subscribers are
+   * told to take a fresh snapshot instead.
+   */
+  load(epoch: string, quotes: readonly Quote[]): void {
+    const epochChanged = epoch !== this.currentEpoch;
+    if (epochChanged) {
+      this.latestBySymbol.clear();
+      this.currentEpoch = epoch;
+    }
+    for (const quote of quotes) {
+      const previous = this.latestBySymbol.get(quote.symbol);
+      if (!previous || previous.seq < quote.seq) this.latestBySymbol.set(quote.symbol, quote);
+    }
+    this.events.emit('market.resynced', { epoch, epochChanged });
   }
 }

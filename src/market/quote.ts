@@ -9,9 +9,14 @@ export interface Quote {
   askSize: number;
   lastPrice: number;
   timestampUs: number;
+  /**
+   * The `Tick` encoding (first_seq = seq) made by the sequencer, when it came from another
+   * process: the fan-out sends these bytes instead of encoding the tick again.
+   */
+  readonly wire?: Uint8Array;
 }
 
-export type QuoteInput = Omit<Quote, 'seq' | 'timestampUs'>;
+export type QuoteInput = Omit<Quote, 'seq' | 'timestampUs' | 'wire'>;
 
 export interface InstrumentInfo {
   symbol: string;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
@@ -8,6 +8,7 @@ import { AuctionsService } from '../auction/auctions.service';
 import { BiddersService } from '../auction/bidders.service';
 import { BiddingService } from '../auction/bidding.service';
 import { AppConfig } from '../config/app-config';
+import { EventBus } from '../events/event-bus';
 import { decideBotBid, makeBots } from './bidding-bots';
 import type { BotBidder, OpenAuctionView } from './bidding-bots';
 
@@ -22,9 +23,10 @@ const SELLER = 'sim-seller';
 /**
  * Live auctions out of the box: keeps SIM_AUCTIONS auctions open and has seeded bot
  * bidders (steady, proxy, sniper) bid on them through the same BiddingService as people.
+ * Runs only while this process is the active feed.
  */
 @Injectable()
-export class AuctionBotsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuctionBotsService.name);
   private readonly timers: NodeJS.Timeout[] = [];
   private rng: RandomGenerator = xoroshiro128plus(0);
@@ -37,11 +39,19 @@ export class AuctionBotsService implements OnApplicationBootstrap, OnApplication
     private readonly auctions: AuctionsService,
     private readonly bidding: BiddingService,
     private readonly bidders: BiddersService,
+    private readonly events: EventBus,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onModuleInit(): void {
+    this.events.on('feed.leadership', ({ active }) => {
+      if (active) void this.start().catch((error: Error) => this.logger.warn(`auction simulator did not start: ${error.message}`));
+      else this.stop();
+    });
+  }
+
+  private async start(): Promise<void> {
     const { SIM_ENABLED, SIM_AUCTIONS, SIM_BIDS_PER_SECOND, SIM_SEED } = this.config.env;
-    if (!SIM_ENABLED || SIM_AUCTIONS === 0) return;
+    if (!SIM_ENABLED || SIM_AUCTIONS === 0 || this.timers.length > 0) return;
     this.rng = xoroshiro128plus(SIM_SEED + 1);
     const cast = makeBots(BOT_COUNT, this.rng);
     this.bots = await Promise.all(cast.map(async (bot) => ({ bot, identity: await this.bidders.ensure(bot.handle) })));
@@ -53,7 +63,11 @@ export class AuctionBotsService implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationShutdown(): void {
-    this.timers.forEach((t) => clearInterval(t));
+    this.stop();
+  }
+
+  private stop(): void {
+    this.timers.splice(0).forEach((t) => clearInterval(t));
   }
 
   private async refresh(): Promise<void> {

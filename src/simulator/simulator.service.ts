@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { EventBus } from '../events/event-bus';
 import { InstrumentsService } from '../market/instruments.service';
 import { MarketDataService } from '../market/market-data.service';
 import { PriceModel } from './price-model';
@@ -14,10 +15,11 @@ const MAX_BACKLOG_SECONDS = 0.25;
 /**
  * Drives the seeded {@link PriceModel} at the configured total rate and publishes each
  * quote to the market. Prices depend only on the seed and configuration; wall-clock
- * jitter changes when a tick is published, never which prices come out.
+ * jitter changes when a tick is published, never which prices come out. Runs only while this
+ * process is the active feed (always, for a single process).
  */
 @Injectable()
-export class SimulatorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SimulatorService.name);
   private timer?: NodeJS.Timeout;
   private model?: PriceModel;
@@ -28,10 +30,15 @@ export class SimulatorService implements OnApplicationBootstrap, OnApplicationSh
     private readonly config: AppConfig,
     private readonly instruments: InstrumentsService,
     private readonly market: MarketDataService,
+    private readonly events: EventBus,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (this.config.env.SIM_ENABLED) this.start();
+  onModuleInit(): void {
+    this.events.on('feed.leadership', ({ active }) => {
+      if (!this.config.env.SIM_ENABLED) return;
+      if (active) this.start();
+      else this.stop();
+    });
   }
 
   onApplicationShutdown(): void {
@@ -39,6 +46,7 @@ export class SimulatorService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   start(): void {
+    if (this.timer) return;
     const { SIM_SEED, SIM_TICKS_PER_SECOND, SIM_TIME_ACCELERATION, SIM_SYMBOLS } = this.config.env;
     const wanted = SIM_SYMBOLS ? new Set(SIM_SYMBOLS) : undefined;
     const instruments = this.instruments

@@ -86,6 +86,11 @@ export class FrameEncoder {
     return new OutboundMessage(this, { tick }, pb.Tick.encode(tick).finish());
   }
 
+  /** A tick whose `Tick` encoding (first_seq = seq) was already made, by the feed. */
+  encodedTick(tick: TickInit, tickBytes: Uint8Array): OutboundMessage {
+    return new OutboundMessage(this, { tick }, tickBytes);
+  }
+
   /** A TickBatch frame (binary, uncompressed) assembled from already encoded ticks. */
   tickBatchFrame(ticks: readonly OutboundMessage[]): Buffer {
     const parts = ticks.map((t) => t.batchElement());

@@ -1,0 +1,14 @@
+import type { FeedHealth } from '../events/event-bus';
+
+/** What health checks and metrics need to know about this process's place in a cluster. */
+export abstract class ClusterStatus {
+  abstract readonly mode: 'single' | 'cluster';
+  abstract readonly role: 'all' | 'feed' | 'gateway';
+  abstract readonly nodeId: string;
+  /** Redis reachable; always true for a single process (it has none). */
+  abstract redisUp(): boolean;
+  /** Whether this process's copy of the market is current (gateways), or null where there is no copy. */
+  abstract feedHealth(): FeedHealth | null;
+  /** Whether this process is the active feed (sequencer). */
+  abstract isActiveFeed(): boolean;
+}

@@ -1,0 +1,43 @@
+import { pb } from '../gateway/wire/messages';
+import type { Quote } from '../market/quote';
+import { decodeTickMessage, encodeTick, encodeTickMessage } from './tick-channel';
+
+const quote = (symbol: string, seq: number): Quote => ({
+  symbol, seq, bidPrice: 6_712_300 + seq, askPrice: 6_712_400 + seq, bidSize: 5, askSize: 7, lastPrice: 6_712_350 + seq, timestampUs: 1_796_000_000_000_000 + seq,
+});
+
+describe('tick channel', () => {
+  it('round-trips origin, epoch and every tick with its exact bytes', () => {
+    const ticks = [quote('BTC-USD', 1), quote('ETH-USD', 1), quote('BTC-USD', 2)];
+    const encoded = ticks.map(encodeTick);
+    const message = decodeTickMessage(encodeTickMessage('feed-1', 'epoch-a', encoded));
+    expect(message.origin).toBe('feed-1');
+    expect(message.epoch).toBe('epoch-a');
+    expect(message.ticks.map((t) => t.quote)).toEqual(ticks);
+    expect(message.ticks.map((t) => Buffer.from(t.bytes))).toEqual(encoded.map((b) => Buffer.from(b)));
+  });
+
+  it('carries ticks the gateway can send as they are: first_seq = seq', () => {
+    const [tick] = decodeTickMessage(encodeTickMessage('f', 'e', [encodeTick(quote('AAPL', 41))])).ticks;
+    expect(pb.Tick.decode(tick.bytes)).toMatchObject({ symbol: 'AAPL', seq: 41, firstSeq: 41 });
+  });
+
+  it('encodes the tail as a valid TickBatch', () => {
+    const data = encodeTickMessage('node', 'epoch', [encodeTick(quote('AAPL', 1)), encodeTick(quote('AAPL', 2))]);
+    const tail = data.subarray(1 + 1 + 'node'.length + 1 + 'epoch'.length);
+    expect(pb.TickBatch.decode(tail).ticks.map((t) => t.seq)).toEqual([1, 2]);
+  });
+
+  it('is an empty heartbeat when no tick was sequenced', () => {
+    expect(decodeTickMessage(encodeTickMessage('f', 'e', [])).ticks).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown version', Buffer.from([2, 1, 0x66, 1, 0x65])],
+    ['a truncated header', Buffer.from([1, 9, 0x66])],
+    ['a foreign field', Buffer.concat([encodeTickMessage('f', 'e', []), Buffer.from([0x12, 0])])],
+    ['a truncated tick', Buffer.concat([encodeTickMessage('f', 'e', []), Buffer.from([0x0a, 40, 1, 2])])],
+  ])('refuses %s', (_what, data) => {
+    expect(() => decodeTickMessage(data)).toThrow(/tick channel/);
+  });
+});

@@ -1,0 +1,96 @@
+import { pb } from '../gateway/wire/messages';
+import type { Quote } from '../market/quote';
+
+/**
+ * The feed's tick channel: one Redis message per event-loop turn of the sequencer, carrying
+ * every tick it sequenced in that turn as ready-to-send protobuf bytes.
+ *
+ *   u8 version (1) · varint length + origin node id · varint length + epoch · TickBatch bytes
+ *
+ * The tail is a valid `bidtape.v1.TickBatch` encoding (field 1 repeated), so each element is
+ * the exact `Tick` encoding a gateway frames and sends: gateways never re-encode a tick. An
+ * empty batch is the feed's heartbeat.
+ */
+const VERSION = 1;
+const TAG_BATCH_TICK = (1 << 3) | 2;
+
+export interface SequencedTick {
+  quote: Quote;
+  /** `Tick` encoding with first_seq = seq, as sent to unthrottled subscribers. */
+  bytes: Uint8Array;
+}
+
+export interface TickChannelMessage {
+  origin: string;
+  epoch: string;
+  ticks: SequencedTick[];
+}
+
+export function encodeTickMessage(origin: string, epoch: string, ticks: readonly Uint8Array[]): Buffer {
+  const parts: Buffer[] = [Buffer.of(VERSION), lengthDelimited(Buffer.from(origin)), lengthDelimited(Buffer.from(epoch))];
+  for (const tick of ticks) {
+    parts.push(Buffer.of(TAG_BATCH_TICK));
+    parts.push(lengthDelimited(tick));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Parses a tick-channel message; throws on anything malformed (a foreign publisher on the channel). */
+export function decodeTickMessage(data: Buffer): TickChannelMessage {
+  if (data[0] !== VERSION) throw new Error(`tick channel: unknown version ${data[0]}`);
+  const reader = { data, offset: 1 };
+  const origin = readDelimited(reader).toString();
+  const epoch = readDelimited(reader).toString();
+  const ticks: SequencedTick[] = [];
+  while (reader.offset < data.length) {
+    if (data[reader.offset++] !== TAG_BATCH_TICK) throw new Error('tick channel: unexpected field');
+    const bytes = readDelimited(reader);
+    ticks.push({ quote: quoteOf(pb.Tick.decode(bytes)), bytes });
+  }
+  return { origin, epoch, ticks };
+}
+
+export function encodeTick(quote: Quote): Uint8Array {
+  return pb.Tick.encode({ ...quote, firstSeq: quote.seq }).finish();
+}
+
+export function quoteOf(tick: ReturnType<typeof pb.Tick.decode>): Quote {
+  return {
+    symbol: tick.symbol,
+    seq: Number(tick.seq),
+    bidPrice: Number(tick.bidPrice),
+    askPrice: Number(tick.askPrice),
+    bidSize: Number(tick.bidSize),
+    askSize: Number(tick.askSize),
+    lastPrice: Number(tick.lastPrice),
+    timestampUs: Number(tick.timestampUs),
+  };
+}
+
+function lengthDelimited(bytes: Uint8Array): Buffer {
+  const prefix: number[] = [];
+  let n = bytes.length;
+  while (n >= 0x80) {
+    prefix.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  prefix.push(n);
+  return Buffer.concat([Buffer.from(prefix), bytes]);
+}
+
+function readDelimited(reader: { data: Buffer; offset: number }): Buffer {
+  let length = 0;
+  let shift = 0;
+  for (;;) {
+    if (reader.offset >= reader.data.length || shift > 28) throw new Error('tick channel: truncated length');
+    const byte = reader.data[reader.offset++];
+    length |= (byte & 0x7f) << shift;
+    if (byte < 0x80) break;
+    shift += 7;
+  }
+  const end = reader.offset + length;
+  if (end > reader.data.length) throw new Error('tick channel: truncated message');
+  const out = reader.data.subarray(reader.offset, end);
+  reader.offset = end;
+  return out;
+}
