@@ -68,6 +68,7 @@ const subscribeRequest = () => pb.ClientMessage.encode({ id: 1, subscribe: { sym
 
 function clientOptions(command: ConnectCommand): ClientOptions {
   return {
+    ...(command.localAddress ? { localAddress: command.localAddress } : {}),
     perMessageDeflate:
       command.deflateWindowBits > 0
         ? {

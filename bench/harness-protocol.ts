@@ -8,6 +8,8 @@ export interface ConnectCommand {
   deflateWindowBits: number;
   concurrency: number;
   timeoutMs: number;
+  /** Loopback source address to connect from (127.x.y.z): each gives its own ~28,000 ports. */
+  localAddress?: string;
 }
 
 /** Starts a measured window: counters and histogram are reset. */

@@ -43,7 +43,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves with the first stdout line matching `ready`; rejects if the child exits first. */
-function waitForReady(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+export function waitForReady(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());

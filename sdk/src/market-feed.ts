@@ -106,7 +106,8 @@ export class MarketFeed {
       const known = this.symbols.get(symbol);
       if (known && known.epoch !== entry.epoch) {
         this.onGap({ symbol, expected: known.lastSeq + 1, got: seq, cause: 'epoch' });
-      } else if (known?.stale && seq > known.lastSeq + 1) {
+      } else if (known && (known.stale || !round) && seq > known.lastSeq + 1) {
+        // Stale after a reconnect, or re-snapshotted by the server (request id 0): were updates skipped?
         this.onGap({ symbol, expected: known.lastSeq + 1, got: seq, cause: 'snapshot' });
       }
       this.symbols.set(symbol, { lastSeq: seq, epoch: entry.epoch, instrument, stale: false });

@@ -44,6 +44,7 @@ function singleProcessProviders(config: AppConfig, nodeId: string): Provider[] {
     redisUp: () => true,
     feedHealth: () => ({ state: 'live' }),
     isActiveFeed: () => true,
+    counters: () => ({ tickPublishes: 0, tickPublishFailures: 0, droppedEvents: 0, malformedTickMessages: 0 }),
   };
   return [
     { provide: ClusterStatus, useValue: status },
@@ -87,14 +88,27 @@ function clusterProviders(config: AppConfig, nodeId: string): Provider[] {
   }
   providers.push({
     provide: ClusterStatus,
-    inject: [RedisService, { token: FeedLeaseService, optional: true }, { token: TickReceiverService, optional: true }],
-    useFactory: (redis: RedisService, lease?: FeedLeaseService, receiver?: TickReceiverService): ClusterStatus => ({
+    inject: [
+      RedisService,
+      RemoteEventsService,
+      { token: FeedLeaseService, optional: true },
+      { token: FeedPublisherService, optional: true },
+      { token: TickReceiverService, optional: true },
+    ],
+    useFactory: (redis: RedisService, events: RemoteEventsService, lease?: FeedLeaseService, publisher?: FeedPublisherService,
+      receiver?: TickReceiverService): ClusterStatus => ({
       mode: 'cluster',
       role,
       nodeId,
       redisUp: () => redis.up,
       feedHealth: () => receiver?.feedHealth ?? null,
       isActiveFeed: () => lease?.isActive ?? false,
+      counters: () => ({
+        tickPublishes: publisher?.publishedBatches ?? 0,
+        tickPublishFailures: publisher?.failedPublishes ?? 0,
+        droppedEvents: events.droppedEvents,
+        malformedTickMessages: receiver?.malformedMessages ?? 0,
+      }),
     }),
   });
   return providers;

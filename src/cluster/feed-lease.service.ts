@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { EventBus } from '../events/event-bus';
+import { clusterEpoch } from '../market/market-data.service';
 import type { MarketDataService } from '../market/market-data.service';
 import type { RedisService } from './redis.service';
 
@@ -79,7 +80,7 @@ export class FeedLeaseService implements OnApplicationBootstrap, OnApplicationSh
       const sharedEpoch = await command.get(keys.epoch);
       let epoch = this.market.epoch;
       if (!(this.ledBefore && sharedEpoch === epoch)) {
-        epoch = randomUUID();
+        epoch = clusterEpoch(Date.now(), randomUUID());
         await command.multi().del(keys.latest).set(keys.epoch, epoch).exec();
         this.market.startEpoch(epoch);
       }

@@ -57,7 +57,7 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
     this.newest.set(quote.symbol, bytes);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      process.nextTick(() => this.flush());
     }
   }
 

@@ -4,14 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
-
-/** Any constant both sides agree on: the advisory lock that serializes migrations. */
-const MIGRATION_LOCK = 7_366_290_114;
+import { migrated } from './migrate';
 
 /**
- * TypeORM on PostgreSQL; pending migrations run on start, the schema is never synchronized.
- * Several processes of a cluster may start at once on one database: the migrations run under
- * a PostgreSQL advisory lock, so exactly one process applies them and the others find them done.
+ * TypeORM on PostgreSQL; pending migrations run on start (under a lock, see migrate.ts), the
+ * schema is never synchronized.
  */
 @Module({})
 export class DatabaseModule {
@@ -26,17 +23,4 @@ export class DatabaseModule {
       ],
     };
   }
-}
-
-async function migrated(dataSource: DataSource): Promise<DataSource> {
-  const lock = dataSource.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await dataSource.runMigrations({ transaction: 'all' });
-  } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await lock.release();
-  }
-  return dataSource;
 }

@@ -1,6 +1,6 @@
 import { EventBus } from '../events/event-bus';
 import type { DomainEvents } from '../events/event-bus';
-import { MarketDataService } from './market-data.service';
+import { clusterEpoch, MarketDataService, supersedes } from './market-data.service';
 import type { Quote } from './quote';
 
 const input = { symbol: 'BTC-USD', bidPrice: 100, askPrice: 102, bidSize: 1, askSize: 1, lastPrice: 101 };
@@ -63,5 +63,26 @@ describe(MarketDataService.name, () => {
       expect(market.latest('ETH-USD')?.seq).toBe(4);
       expect(resyncs.at(-1)).toEqual({ epoch: 'e1', epochChanged: false });
     });
+
+    it('never goes back to the epoch of a feed that was taken over', () => {
+      const { market, ticks } = setUp();
+      const old = clusterEpoch(1_796_000_000_000, 'a');
+      const newer = clusterEpoch(1_796_000_004_000, 'b');
+      market.apply(old, sequenced(40));
+      market.apply(newer, sequenced(1));
+      market.apply(old, sequenced(41)); // the old feed, paused past its lease, publishes once more
+      market.load(old, [sequenced(42)]);
+      expect(market.epoch).toBe(newer);
+      expect(ticks).toEqual([40, 1]);
+    });
   });
+});
+
+describe(supersedes.name, () => {
+  it.each([
+    [clusterEpoch(2_000_000_000_000, 'x'), clusterEpoch(1_900_000_000_000, 'y'), true],
+    [clusterEpoch(1_900_000_000_000, 'x'), clusterEpoch(2_000_000_000_000, 'y'), false],
+    [clusterEpoch(1_900_000_000_000, 'x'), 'f0c1a5e4-8b0e-4c4a-9f1e-0a1b2c3d4e5f', true], // a replica's own random epoch
+    ['f0c1a5e4-8b0e-4c4a-9f1e-0a1b2c3d4e5f', 'b7d2...', true],
+  ])('%s over %s → %s', (candidate, current, expected) => expect(supersedes(candidate, current)).toBe(expected));
 });

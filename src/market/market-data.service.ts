@@ -41,9 +41,12 @@ export class MarketDataService {
     this.events.emit('market.resynced', { epoch, epochChanged: true });
   }
 
-  /** Replica: a tick sequenced elsewhere. Older or repeated ticks are ignored. */
+  /** Replica: a tick sequenced elsewhere. Older or repeated ticks, and ticks of a superseded epoch, are ignored. */
   apply(epoch: string, quote: Quote): void {
-    if (epoch !== this.currentEpoch) this.load(epoch, []);
+    if (epoch !== this.currentEpoch) {
+      if (!supersedes(epoch, this.currentEpoch)) return;
+      this.load(epoch, []);
+    }
     const previous = this.latestBySymbol.get(quote.symbol);
     if (previous && previous.seq >= quote.seq) return;
     this.latestBySymbol.set(quote.symbol, quote);
@@ -57,6 +60,7 @@ export class MarketDataService {
    */
   load(epoch: string, quotes: readonly Quote[]): void {
     const epochChanged = epoch !== this.currentEpoch;
+    if (epochChanged && !supersedes(epoch, this.currentEpoch)) return;
     if (epochChanged) {
       this.latestBySymbol.clear();
       this.currentEpoch = epoch;
@@ -67,4 +71,22 @@ export class MarketDataService {
     }
     this.events.emit('market.resynced', { epoch, epochChanged });
   }
+}
+
+/**
+ * A cluster feed names its epoch `<ms since 1970 at takeover>.<uuid>` (see FeedLeaseService):
+ * a later takeover has a larger prefix, so a replica never goes back to the numbering of a feed
+ * that lost its lease but still published once more. Epochs without that form (a single
+ * process's, or a replica's before it heard from any feed) are superseded by any epoch.
+ */
+export function supersedes(candidate: string, current: string): boolean {
+  const generation = (epoch: string) => {
+    const match = /^(\d{13})\./.exec(epoch);
+    return match ? Number(match[1]) : -1;
+  };
+  return generation(candidate) >= generation(current);
+}
+
+export function clusterEpoch(takeoverAtMs: number, id: string): string {
+  return `${takeoverAtMs}.${id}`;
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { ClusterStatus } from '../cluster/cluster-status';
+import type { ClusterCounters } from '../cluster/cluster-status';
 import { StreamStats } from '../gateway/stream-stats';
 
 type CounterField = {
@@ -11,7 +13,10 @@ type CounterField = {
 export class MetricsService {
   readonly registry = new Registry();
 
-  constructor(private readonly stats: StreamStats) {
+  constructor(
+    private readonly stats: StreamStats,
+    private readonly cluster: ClusterStatus,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bidtape_' });
     this.gauge('bidtape_connections', 'Open WebSocket connections', () => stats.connectionsOpen);
     this.counter('bidtape_connections_total', 'WebSocket connections accepted', 'connectionsTotal');
@@ -42,6 +47,26 @@ export class MetricsService {
       },
     });
     void slow;
+    this.clusterCounter('bidtape_cluster_tick_publishes_total', 'Tick-channel messages published to Redis by the active feed', 'tickPublishes');
+    this.clusterCounter('bidtape_cluster_tick_publish_failures_total', 'Tick-channel publishes Redis refused', 'tickPublishFailures');
+    this.clusterCounter('bidtape_cluster_dropped_events_total', 'Cluster events not published (Redis unreachable)', 'droppedEvents');
+    this.clusterCounter('bidtape_cluster_malformed_tick_messages_total', 'Tick-channel messages that could not be decoded', 'malformedTickMessages');
+    this.gauge('bidtape_cluster_redis_up', '1 when Redis is reachable (always 1 for a single process)', () => (cluster.redisUp() ? 1 : 0));
+    this.gauge('bidtape_cluster_active_feed', '1 when this process is the active feed', () => (cluster.isActiveFeed() ? 1 : 0));
+    this.gauge('bidtape_cluster_feed_live', '1 when this gateway\'s prices are current, 0 while stale', () => (cluster.feedHealth()?.state === 'stale' ? 0 : 1));
+  }
+
+  private clusterCounter(name: string, help: string, field: keyof ClusterCounters): void {
+    const cluster = this.cluster;
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(cluster.counters()[field]);
+      },
+    });
   }
 
   private counter(name: string, help: string, field: CounterField): void {
