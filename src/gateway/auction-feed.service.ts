@@ -5,6 +5,7 @@ import type { BidRecord } from '../auction/auction.types';
 import { EventBus } from '../events/event-bus';
 import { auctionClosed, auctionState, bidUpdate, outbid } from './auction-messages';
 import type { Connection } from './connection';
+import { ConnectionRegistry } from './connection-registry.service';
 import { FrameEncoder } from './wire/outbound';
 import type { OutboundMessage } from './wire/outbound';
 import { ErrorCode } from './wire/messages';
@@ -39,9 +40,11 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventBus,
     private readonly auctions: AuctionsService,
     private readonly encoder: FrameEncoder,
+    private readonly connections: ConnectionRegistry,
   ) {}
 
   onModuleInit(): void {
+    this.connections.onClosed((connection) => this.release(connection));
     this.unsubscribers.push(
       this.events.on('auction.bids.committed', ({ auctionId, records, outbids }) => {
         this.deliver(auctionId, records);

@@ -8,6 +8,9 @@ import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService } from './fanout.service';
 import { FeedStatusNotifier } from './feed-status.notifier';
 import { HandshakeContexts } from './handshake-context';
+import { CredentialsPolicy } from './policies/credentials.policy';
+import { HeartbeatPolicy } from './policies/heartbeat.policy';
+import { SlowConsumerService } from './policies/slow-consumer.service';
 import { StreamStats } from './stream-stats';
 import { StreamGateway } from './stream.gateway';
 import { SubscriptionService } from './subscription.service';
@@ -35,6 +38,9 @@ import { FrameEncoder } from './wire/outbound';
     SubscriptionService,
     ConnectionRegistry,
     HandshakeContexts,
+    HeartbeatPolicy,
+    CredentialsPolicy,
+    SlowConsumerService,
     FeedStatusNotifier,
     StreamGateway,
   ],

@@ -51,8 +51,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   handleDisconnect(ws: WebSocket): void {
-    const connection = this.connections.close(ws);
-    if (connection) this.auctionFeed.release(connection);
+    this.connections.close(ws); // every feature's teardown runs from the registry's closed hook
   }
 
   @SubscribeMessage('placeBid')

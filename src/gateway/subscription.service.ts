@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../market/instruments.service';
 import { MarketDataService } from '../market/market-data.service';
 import type { Connection, Subscription } from './connection';
+import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService, toTick } from './fanout.service';
 import { ErrorCode } from './wire/messages';
 import type { ServerMessageInit } from './wire/messages';
@@ -15,13 +17,18 @@ const MAX_SYMBOL_LENGTH = 32;
  * are returned, not sent, so the caller writes them in one go before any tick can follow.
  */
 @Injectable()
-export class SubscriptionService {
+export class SubscriptionService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly instruments: InstrumentsService,
     private readonly market: MarketDataService,
     private readonly fanout: FanoutService,
+    private readonly connections: ConnectionRegistry,
   ) {}
+
+  onModuleInit(): void {
+    this.connections.onClosed((connection) => this.release(connection));
+  }
 
   subscribe(connection: Connection, requestId: number, symbols: string[], maxRate?: number | null): ServerMessageInit[] {
     const { DEFAULT_MAX_RATE, MAX_RATE, MAX_SUBSCRIPTIONS_PER_CONNECTION, SLOW_CONSUMER_RATE } = this.config.env;
