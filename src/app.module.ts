@@ -9,11 +9,12 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
+import { REDACTED_HEADERS, redactRequest } from './logging/redact';
 import { MarketModule } from './market/market.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SimulatorModule } from './simulator/simulator.module';
 
-const QUIET_PATHS = new Set(['/health', '/metrics']);
+const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,9 @@ export class AppModule {
           pinoHttp: {
             level: config.env.LOG_LEVEL,
             autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+            // Credentials never reach the logs: headers by path, query parameters by name.
+            redact: { paths: REDACTED_HEADERS, censor: '[Redacted]' },
+            serializers: { req: redactRequest },
           },
         }),
         EventsModule,

@@ -74,14 +74,17 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     const handle = unique('alice');
     const first = await bidder(handle);
     const original = await placeBid(first, auction.id, 1000, { clientBidId: 'my-bid-1' });
-    const again = await placeBid(first, auction.id, 5000, { clientBidId: 'my-bid-1' });
-    expect(again.accepted).toMatchObject({ seq: original.accepted!.seq, price: 1000, duplicate: true });
+    const again = await placeBid(first, auction.id, 1000, { clientBidId: 'my-bid-1' });
+    expect(again.accepted).toMatchObject({ auctionId: auction.id, seq: original.accepted!.seq, price: 1000, duplicate: true });
+    // The same id for another amount is another request: refused, never decided or answered as the first.
+    const reused = await placeBid(first, auction.id, 5000, { clientBidId: 'my-bid-1' });
+    expect(reused.rejected).toMatchObject({ reason: Reason.BID_REJECT_REASON_IDEMPOTENCY_MISMATCH, retryable: false, duplicate: false });
     first.close();
     const reconnected = await bidder(handle);
     const afterReconnect = await placeBid(reconnected, auction.id, 1000, { clientBidId: 'my-bid-1' });
     expect(afterReconnect.accepted).toMatchObject({ seq: original.accepted!.seq, duplicate: true });
     const rejectedOnce = await placeBid(reconnected, auction.id, 10, { clientBidId: 'my-bid-2' });
-    const rejectedTwice = await placeBid(reconnected, auction.id, 999_999, { clientBidId: 'my-bid-2' });
+    const rejectedTwice = await placeBid(reconnected, auction.id, 10, { clientBidId: 'my-bid-2' });
     expect(rejectedTwice.rejected).toMatchObject({ reason: rejectedOnce.rejected!.reason, duplicate: true });
     const count = await withDb((db) => db.query('SELECT count(*)::int AS n FROM bids WHERE auction_id = $1', [auction.id]));
     expect(count.rows[0].n).toBe(1);

@@ -1,17 +1,36 @@
 import { createAuction, placeBid } from './support/auctions';
-import { startTestPlatform } from './support/platform';
+import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
 describe('auctions REST API', () => {
   let platform: TestPlatform;
+  const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
   beforeAll(async () => {
     platform = await startTestPlatform();
   });
   afterAll(() => platform.stop());
 
-  const post = (body: unknown) =>
-    fetch(`${platform.url}/v1/auctions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown, query = '?bidder=rest-seller', headers: Record<string, string> = {}) =>
+    fetch(`${platform.url}/v1/auctions${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const lot = () => ({ title: 'Lot', currency: 'EUR', startingPrice: 1000, endAt: new Date(Date.now() + 60_000).toISOString() });
+
+  it('lets only sellers (auction:write, as themselves) and the admin create auctions', async () => {
+    expect((await post(lot(), '')).status).toBe(401); // anonymous
+    const key = (await (await fetch(`${platform.url}/v1/admin/keys`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'reader', scopes: ['feed:read', 'bid:write'] }),
+    })).json() as { key: string }).key;
+    expect((await post(lot(), '', { 'x-api-key': key })).status).toBe(403); // no auction:write
+    expect((await post({ ...lot(), sellerHandle: 'someone-else' })).status).toBe(403); // not as themselves
+    const own = await post(lot());
+    expect(own.status).toBe(201);
+    const { id } = (await own.json()) as { id: string };
+    const mine = (await (await fetch(`${platform.url}/v1/auctions?seller=rest-seller&limit=200`)).json()) as { id: string }[];
+    expect(mine.map((a) => a.id)).toContain(id); // created as the credential's own bidder
+    const byAdmin = await post({ ...lot(), sellerHandle: 'consigned-seller' }, '', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(byAdmin.status).toBe(201);
+  });
 
   it('creates an auction and never reveals its reserve price', async () => {
     const created = await createAuction(platform.url, { title: 'Leica M6', startingPrice: 150_000, reservePrice: 200_000 });

@@ -3,12 +3,12 @@ import { SignJWT } from 'jose';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { handshake } from './support/handshake';
-import { startTestPlatform } from './support/platform';
+import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
 const SECRET = 'test-secret-that-is-at-least-32-characters-long';
-const ADMIN = 'admin-token-for-tests-0123456789';
+const ADMIN = TEST_ADMIN_TOKEN;
 const Code = bidtape.v1.ErrorCode;
 const Reason = bidtape.v1.BidRejectReason;
 

@@ -7,6 +7,7 @@ import { createAuction, placeBid, withDb } from './support/auctions';
 import { startNode } from './support/cluster';
 import type { NodeProcess } from './support/cluster';
 import { freePort, handshake } from './support/handshake';
+import { TEST_ADMIN_TOKEN } from './support/platform';
 import { pollUntil } from './support/poll';
 import { exitOf } from './support/processes';
 import { redisAvailable, TestRedis } from './support/redis';
@@ -14,7 +15,7 @@ import { StreamClient } from './support/stream-client';
 import { systemTool } from './support/system-tools';
 
 const RUN = Math.random().toString(36).slice(2, 8);
-const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 const FEED_ENV = { SIM_ENABLED: 'true', SIM_AUCTIONS: '0', SIM_TICKS_PER_SECOND: '200', SIM_SYMBOLS: 'BTC-USD,ETH-USD' };
 const GATEWAY_ENV = { BIDS_PER_SECOND_PER_BIDDER: '1', ADMIN_TOKEN, MAX_CONNECTIONS_PER_KEY: '2', TRUSTED_PROXIES: '127.0.0.1' };
 const haveRedis = redisAvailable();

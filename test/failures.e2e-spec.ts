@@ -7,7 +7,7 @@ import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid } from './support/auctions';
 import { freePort } from './support/handshake';
 import { pollUntil } from './support/poll';
-import { startTestPlatform, UNLIMITED } from './support/platform';
+import { startTestPlatform, TEST_ADMIN_TOKEN, UNLIMITED } from './support/platform';
 import { exitOf, startProcess } from './support/processes';
 import { StreamClient } from './support/stream-client';
 
@@ -89,6 +89,7 @@ describe('failures (real processes, real PostgreSQL)', () => {
   it('SIGTERM drains: in-flight bids answered, clients told to reconnect (1001), clean exit', async () => {
     const app = startProcess('src/main.ts', [], {
       ...UNLIMITED,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: process.env.DATABASE_URL,
       PORT: '0',
       HOST: '127.0.0.1',

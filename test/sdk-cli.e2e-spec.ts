@@ -5,11 +5,11 @@ import { BidtapeClient } from '../sdk/src';
 import { createAuction } from './support/auctions';
 import { freePort } from './support/handshake';
 import { pollUntil } from './support/poll';
-import { quoteFor, startTestPlatform } from './support/platform';
+import { quoteFor, startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 
 const CLI = path.resolve(__dirname, '..', 'sdk', 'bin', 'bidtape.js');
-const ADMIN = 'cli-admin-token-0123456789abcdef';
+const ADMIN = TEST_ADMIN_TOKEN;
 const RUN = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 interface Run {

@@ -162,7 +162,7 @@ export async function createAuctions(httpUrl: string, count: number, startingPri
   const worker = async () => {
     while (next < count) {
       const index = next++;
-      const response = await fetch(`${httpUrl}/v1/auctions`, {
+      const response = await fetch(`${httpUrl}/v1/auctions?bidder=bench-seller`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ title: `${title} ${index + 1}`, currency: 'EUR', startingPrice, endAt, softCloseWindowSeconds: 0, softCloseExtensionSeconds: 0 }),

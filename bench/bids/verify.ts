@@ -49,8 +49,8 @@ export async function verifyRun(db: Client, auctionIds: string[], answers: Answe
 
   const rejections = await db.query<{ handle: string; client_bid_id: string; reason: string }>(
     `SELECT d.handle, r.client_bid_id, r.reason
-       FROM bid_rejections r JOIN bidders d ON d.id = r.bidder_id
-      WHERE r.auction_id = ANY($1::uuid[])`,
+       FROM bid_decisions r JOIN bidders d ON d.id = r.bidder_id
+      WHERE r.auction_id = ANY($1::uuid[]) AND NOT r.accepted`,
     [auctionIds],
   );
   const storedRejections = new Map(rejections.rows.map((r) => [key(r.handle, r.client_bid_id), r.reason]));
@@ -94,7 +94,7 @@ export async function verifyRun(db: Client, auctionIds: string[], answers: Answe
   const commits = await db.query<{ n: string }>(
     `SELECT count(DISTINCT x) AS n FROM (
        SELECT xmin::text AS x FROM bids WHERE auction_id = ANY($1::uuid[])
-       UNION ALL SELECT xmin::text FROM bid_rejections WHERE auction_id = ANY($1::uuid[])) t`,
+       UNION ALL SELECT xmin::text FROM bid_decisions WHERE auction_id = ANY($1::uuid[])) t`,
     [auctionIds],
   );
   return {
@@ -138,7 +138,7 @@ export class Verifier {
     if (!this.ok) return this.failures.join('\n');
     return (
       `verified: ${this.accepted.toLocaleString('en-US')} accepted answers found in bids with the acknowledged seq and amount, ` +
-      `${this.rejections.toLocaleString('en-US')} rejection answers found in bid_rejections with their reason, ` +
+      `${this.rejections.toLocaleString('en-US')} rejection answers found in bid_decisions with their reason, ` +
       `seqs 1..n with rising amounts and matching books in all ${this.auctions.toLocaleString('en-US')} auctions`
     );
   }

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const auctionIds: string[] = [];
   for (let i = 0; i < AUCTIONS; i++) {
-    const response = await fetch(`${base}/v1/auctions`, {
+    const response = await fetch(`${base}/v1/auctions?bidder=soak-seller`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ title: `Soak lot ${i}`, currency: 'EUR', startingPrice: 1000, endAt: new Date(Date.now() + (SECONDS + 600) * 1000).toISOString(), softCloseWindowSeconds: 0, softCloseExtensionSeconds: 0 }),

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { forwardRef, Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { AuctionLifecycleService } from './auction-lifecycle.service';
 import { AuctionRepository } from './auction.repository';
 import { AuctionsController } from './auctions.controller';
@@ -7,6 +8,7 @@ import { BiddersService } from './bidders.service';
 import { BiddingService } from './bidding.service';
 
 @Module({
+  imports: [forwardRef(() => AuthModule)],
   controllers: [AuctionsController],
   providers: [AuctionRepository, AuctionsService, BiddingService, BiddersService, AuctionLifecycleService],
   exports: [AuctionsService, BiddingService, BiddersService],

@@ -3,38 +3,7 @@ import { DataSource } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
 import type { IncrementBand } from './domain/increments';
 import type { BidderIdentity, LockedAuction } from './auction.types';
-
-/** A bid row to insert, already decided by the rules and numbered. */
-export interface BidRow {
-  auctionId: string;
-  seq: number;
-  bidderId: string;
-  kind: 'bid' | 'proxy';
-  amount: number;
-  maxAmount: number | null;
-  clientBidId: string | null;
-  receivedAt: number;
-  priceAfter: number;
-  leading: boolean;
-  nextMinimum: number;
-  endAtAfter: number;
-  extended: boolean;
-}
-
-export interface RejectionRow {
-  bidderId: string;
-  clientBidId: string;
-  auctionId: string;
-  amount: number;
-  reason: string;
-  nextMinimum: number;
-  receivedAt: number;
-}
-
-/** The stored answer to an earlier bid with the same bidder and client bid id. */
-export type StoredAnswer =
-  | { accepted: true; bidderId: string; clientBidId: string; auctionId: string; seq: number; price: number; leading: boolean; nextMinimum: number; endAt: number }
-  | { accepted: false; bidderId: string; clientBidId: string; auctionId: string; reason: string; nextMinimum: number };
+import type { BidRow, DecisionRow, StoredAnswer } from './domain/batch-plan';
 
 const AUCTION_COLUMNS = `
   a.id, a.title, a.currency, a.price_scale, a.seller_id, a.state, a.starting_price, a.reserve_price,
@@ -45,7 +14,7 @@ const AUCTION_COLUMNS = `
 /**
  * Every statement of the bidding hot path, in one place. A batch of bids for one auction
  * is one transaction: lock the auction row (the arbiter between app processes), look up
- * earlier answers, insert the decided bids and rejections, update the book.
+ * earlier answers, insert the decided bids and every decision, update the book.
  */
 @Injectable()
 export class AuctionRepository {
@@ -103,39 +72,26 @@ export class AuctionRepository {
 
   async findAnswers(tx: QueryRunner, keys: { bidderId: string; clientBidId: string }[]): Promise<StoredAnswer[]> {
     if (keys.length === 0) return [];
-    // One round trip for both kinds of earlier answer.
     const rows = (await tx.query(
       `WITH k(bidder_id, client_bid_id) AS (SELECT * FROM unnest($1::uuid[], $2::text[]))
-       SELECT true AS accepted, b.bidder_id, b.client_bid_id, b.auction_id, b.seq, b.price_after, b.leads,
-              b.next_minimum, b.end_at_after, NULL AS reason
-         FROM bids b JOIN k ON b.bidder_id = k.bidder_id AND b.client_bid_id = k.client_bid_id
-       UNION ALL
-       SELECT false, r.bidder_id, r.client_bid_id, r.auction_id, NULL, NULL, NULL, r.next_minimum, NULL, r.reason
-         FROM bid_rejections r JOIN k ON r.bidder_id = k.bidder_id AND r.client_bid_id = k.client_bid_id`,
+       SELECT d.*, b.price_after, b.leads, b.end_at_after
+         FROM bid_decisions d JOIN k ON d.bidder_id = k.bidder_id AND d.client_bid_id = k.client_bid_id
+         LEFT JOIN bids b ON d.accepted AND b.auction_id = d.auction_id AND b.seq = d.seq`,
       [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)],
     )) as Record<string, unknown>[];
-    return rows.map((r): StoredAnswer =>
-      r.accepted
-        ? {
-            accepted: true,
-            bidderId: String(r.bidder_id),
-            clientBidId: String(r.client_bid_id),
-            auctionId: String(r.auction_id),
-            seq: int(r.seq),
-            price: int(r.price_after),
-            leading: Boolean(r.leads),
-            nextMinimum: int(r.next_minimum),
-            endAt: (r.end_at_after as Date).getTime(),
-          }
-        : {
-            accepted: false,
-            bidderId: String(r.bidder_id),
-            clientBidId: String(r.client_bid_id),
-            auctionId: String(r.auction_id),
-            reason: String(r.reason),
-            nextMinimum: int(r.next_minimum),
-          },
-    );
+    return rows.map((r): StoredAnswer => {
+      const request = {
+        bidderId: String(r.bidder_id),
+        clientBidId: String(r.client_bid_id),
+        auctionId: String(r.auction_id),
+        amount: int(r.amount),
+        maxAmount: r.max_amount === null ? null : int(r.max_amount),
+        nextMinimum: int(r.next_minimum),
+      };
+      return r.accepted
+        ? { ...request, accepted: true, seq: int(r.seq), price: int(r.price_after), leading: Boolean(r.leads), endAt: (r.end_at_after as Date).getTime() }
+        : { ...request, accepted: false, reason: String(r.reason) };
+    });
   }
 
   async insertBids(tx: QueryRunner, rows: BidRow[]): Promise<void> {
@@ -163,16 +119,21 @@ export class AuctionRepository {
     );
   }
 
-  async insertRejections(tx: QueryRunner, rows: RejectionRow[]): Promise<void> {
+  /** One decision per (bidder, client bid id); a concurrent duplicate fails on pk_bid_decisions. */
+  async insertDecisions(tx: QueryRunner, rows: DecisionRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO bid_rejections (bidder_id, client_bid_id, auction_id, amount, reason, next_minimum, received_at)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::bigint[], $5::varchar[], $6::bigint[], $7::timestamptz[])`,
+      `INSERT INTO bid_decisions (bidder_id, client_bid_id, auction_id, amount, max_amount, accepted, seq, reason, next_minimum, received_at)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::bigint[], $5::bigint[], $6::boolean[], $7::bigint[], $8::varchar[],
+                            $9::bigint[], $10::timestamptz[])`,
       [
         rows.map((r) => r.bidderId),
         rows.map((r) => r.clientBidId),
         rows.map((r) => r.auctionId),
         rows.map((r) => r.amount),
+        rows.map((r) => r.maxAmount),
+        rows.map((r) => r.accepted),
+        rows.map((r) => r.seq),
         rows.map((r) => r.reason),
         rows.map((r) => r.nextMinimum),
         rows.map((r) => new Date(r.receivedAt)),

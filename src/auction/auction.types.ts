@@ -37,7 +37,9 @@ export type BidRejection =
   | 'UNKNOWN_AUCTION'
   | 'NOT_ALLOWED'
   | 'RATE_LIMITED'
-  | 'TEMPORARILY_UNAVAILABLE';
+  | 'TEMPORARILY_UNAVAILABLE'
+  /** The client bid id was used before with another auction, amount or maximum. */
+  | 'IDEMPOTENCY_MISMATCH';
 
 export type BidOutcome =
   | {

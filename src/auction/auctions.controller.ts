@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { SellerGuard } from '../auth/seller.guard';
 import { AuctionsService } from './auctions.service';
 import type { AuctionView, BidView } from './auctions.service';
 import { CreateAuctionDto } from './dto/create-auction.dto';
@@ -11,7 +12,11 @@ export class AuctionsController {
   constructor(private readonly auctions: AuctionsService) {}
 
   @Post()
+  @UseGuards(SellerGuard)
+  @ApiBearerAuth()
   @ApiCreatedResponse({ description: 'The auction as bidders see it (the reserve price is never returned)' })
+  @ApiUnauthorizedResponse({ description: 'No seller credential (auction:write) and not the admin token' })
+  @ApiForbiddenResponse({ description: 'Credentials without auction:write, or a sellerHandle other than your own' })
   create(@Body() dto: CreateAuctionDto): Promise<AuctionView> {
     return this.auctions.create(dto);
   }

@@ -3,6 +3,7 @@ import { AuctionRepository } from './auction.repository';
 import type { HistoryRow } from './auction.repository';
 import type { LockedAuction } from './auction.types';
 import { minimumNextBid, reserveMet, statusAt } from './domain/auction-rules';
+import { isUuid } from './domain/ids';
 import { DEFAULT_INCREMENTS, validateIncrementTable } from './domain/increments';
 import type { CreateAuctionDto } from './dto/create-auction.dto';
 
@@ -86,7 +87,7 @@ export class AuctionsService {
   }
 
   async find(id: string): Promise<LockedAuction | null> {
-    return /^[0-9a-f-]{36}$/i.test(id) ? this.repository.findAuction(id) : null;
+    return isUuid(id) ? this.repository.findAuction(id) : null;
   }
 
   async history(id: string, afterSeq = 0, limit = 100): Promise<{ bids: BidView[]; nextAfterSeq: number | null }> {

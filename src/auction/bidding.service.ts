@@ -3,31 +3,24 @@ import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { AuctionRepository } from './auction.repository';
-import type { BidRow, RejectionRow, StoredAnswer } from './auction.repository';
-import type { BidderIdentity, BidOutcome, BidRecord, BidRejection, OutbidNotice, PlaceBidRequest } from './auction.types';
+import type { BidderIdentity, BidOutcome, PlaceBidRequest } from './auction.types';
 import { BidRateLimit } from '../limits/shared-limits';
 import { KeyedBatcher } from './bid-batcher';
-import { decideBid, minimumNextBid, reserveMet } from './domain/auction-rules';
+import { isUuid } from './domain/ids';
+import { planBatch, rejected } from './domain/batch-plan';
+import type { BatchPlan, PendingBid } from './domain/batch-plan';
 
-interface PendingBid {
-  bidder: BidderIdentity;
-  request: PlaceBidRequest;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_BID_ID = /^[\x21-\x7e]{1,64}$/;
 /** 10^15 minor units: far above any real bid, and next-minimum arithmetic stays exact. */
 export const MAX_BID_AMOUNT = 1e15;
-/** Transient answers are not stored: a retry with the same client bid id is decided afresh. */
-const TRANSIENT: ReadonlySet<BidRejection> = new Set(['RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE', 'UNKNOWN_AUCTION']);
 const UNIQUE_VIOLATION = '23505';
 const ALL_AUCTIONS = 'all';
 
 /**
  * Places bids durably. Bids are queued in arrival order and committed in batches (group
  * commit): while one transaction commits, the next batch gathers. A batch is one transaction
- * that locks the rows of the auctions it touches (in id order), decides every bid with the pure
- * rules in arrival order, and writes them. A bid is answered only after its batch committed.
+ * that locks the rows of the auctions it touches (in id order), plans every decision with the
+ * pure planner (domain/batch-plan.ts) in arrival order, and writes the plan. A bid is answered only after its batch committed.
  * The locked rows, not this process's memory, are the source of truth, so several app
  * processes can share the database.
  */
@@ -54,7 +47,7 @@ export class BiddingService {
     if (!(await this.bidRate.admit(bidder.id, request.receivedAt))) return rejected('RATE_LIMITED', 0);
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
-    if (!UUID.test(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
+    if (!isUuid(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
     this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
     return this.batcher.submit(ALL_AUCTIONS, { bidder, request });
   }
@@ -105,142 +98,14 @@ export class BiddingService {
     }
   }
 
-  /** Decides a batch of bids (any auctions) in arrival order, inside one transaction. */
-  private async decideBatch(tx: QueryRunner, bids: PendingBid[]) {
+  /** One transaction: lock the touched auctions, read earlier decisions, plan (pure), write the plan. */
+  private async decideBatch(tx: QueryRunner, bids: PendingBid[]): Promise<BatchPlan> {
     const auctions = await this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]);
-    const answers = new Map<string, StoredAnswer | BidOutcome>();
-    for (const a of await this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })))) {
-      answers.set(answerKey(a.bidderId, a.clientBidId), a);
-    }
-    const pseudonyms = new Map<string, string>();
-    for (const auction of auctions.values()) {
-      if (auction.book.leaderId && auction.leaderPseudonym) pseudonyms.set(auction.book.leaderId, auction.leaderPseudonym);
-    }
-    for (const b of bids) pseudonyms.set(b.bidder.id, b.bidder.pseudonym);
-
-    const outcomes: BidOutcome[] = [];
-    const rows: BidRow[] = [];
-    const rejections: RejectionRow[] = [];
-    const committed = new Map<string, { records: BidRecord[]; outbids: OutbidNotice[] }>();
-    const lastSeq = new Map<string, number>();
-
-    for (const { bidder, request } of bids) {
-      const auctionId = request.auctionId;
-      const key = answerKey(bidder.id, request.clientBidId);
-      const earlier = answers.get(key);
-      if (earlier) {
-        outcomes.push(asDuplicate(earlier));
-        continue;
-      }
-      const auction = auctions.get(auctionId);
-      if (!auction) {
-        outcomes.push(rejected('UNKNOWN_AUCTION', 0));
-        continue;
-      }
-      const decision =
-        auction.sellerId === bidder.id
-          ? ({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: minimumNextBid(auction.terms, auction.book) } as const)
-          : decideBid(auction.terms, auction.book, {
-              bidderId: bidder.id,
-              amount: request.amount,
-              maxAmount: request.maxAmount,
-              receivedAt: request.receivedAt,
-            });
-      if (!decision.accepted) {
-        const outcome = rejected(decision.reason, decision.nextMinimum);
-        outcomes.push(outcome);
-        answers.set(key, outcome);
-        rejections.push({
-          bidderId: bidder.id,
-          clientBidId: request.clientBidId,
-          auctionId,
-          amount: Number.isSafeInteger(request.amount) ? request.amount : 0,
-          reason: decision.reason,
-          nextMinimum: decision.nextMinimum,
-          receivedAt: request.receivedAt,
-        });
-        continue;
-      }
-
-      auction.book = decision.book;
-      let seq = lastSeq.get(auctionId) ?? auction.lastSeq;
-      const leaderPseudonym = pseudonyms.get(decision.book.leaderId!) ?? '';
-      const isReserveMet = reserveMet(auction.terms, decision.book);
-      const events = committed.get(auctionId) ?? committed.set(auctionId, { records: [], outbids: [] }).get(auctionId)!;
-      let ownSeq = 0;
-      decision.recorded.forEach((entry, index) => {
-        seq++;
-        const own = index === 0; // the challenger's entry always comes first
-        if (own) ownSeq = seq;
-        const extended = own && decision.extendedTo !== null;
-        rows.push({
-          auctionId,
-          seq,
-          bidderId: entry.bidderId,
-          kind: entry.kind,
-          amount: entry.amount,
-          maxAmount: entry.maxAmount,
-          clientBidId: own ? request.clientBidId : null,
-          receivedAt: request.receivedAt,
-          priceAfter: decision.price,
-          leading: own ? decision.leading : true,
-          nextMinimum: decision.nextMinimum,
-          endAtAfter: decision.book.endAt,
-          extended,
-        });
-        events.records.push({
-          auctionId,
-          seq,
-          bidderId: entry.bidderId,
-          bidderPseudonym: pseudonyms.get(entry.bidderId) ?? '',
-          kind: entry.kind,
-          amount: entry.amount,
-          price: decision.price,
-          leaderPseudonym,
-          nextMinimum: decision.nextMinimum,
-          reserveMet: isReserveMet,
-          endAt: decision.book.endAt,
-          receivedAt: request.receivedAt,
-          extended,
-        });
-      });
-      lastSeq.set(auctionId, seq);
-      if (decision.outbid) {
-        events.outbids.push({ auctionId, ...decision.outbid, price: decision.price, nextMinimum: decision.nextMinimum, seq });
-      }
-      const outcome: BidOutcome = {
-        accepted: true,
-        seq: ownSeq,
-        price: decision.price,
-        leading: decision.leading,
-        nextMinimum: decision.nextMinimum,
-        endAt: decision.book.endAt,
-        duplicate: false,
-      };
-      outcomes.push(outcome);
-      answers.set(key, outcome);
-    }
-
-    await this.repository.insertBids(tx, rows);
-    await this.repository.insertRejections(tx, rejections.filter((r) => !TRANSIENT.has(r.reason as BidRejection)));
-    await this.repository.updateBooks(tx, [...lastSeq].map(([id, seq]) => ({ auction: auctions.get(id)!, lastSeq: seq })));
-    return { outcomes, committed };
+    const earlier = await this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
+    const plan = planBatch(auctions, earlier, bids);
+    await this.repository.insertBids(tx, plan.bids);
+    await this.repository.insertDecisions(tx, plan.decisions);
+    await this.repository.updateBooks(tx, plan.books);
+    return plan;
   }
-}
-
-function answerKey(bidderId: string, clientBidId: string): string {
-  return `${bidderId}\u0000${clientBidId}`;
-}
-
-function rejected(reason: BidRejection, nextMinimum: number): BidOutcome {
-  return { accepted: false, reason, nextMinimum, retryable: reason === 'RATE_LIMITED' || reason === 'TEMPORARILY_UNAVAILABLE', duplicate: false };
-}
-
-function asDuplicate(answer: StoredAnswer | BidOutcome): BidOutcome {
-  if ('bidderId' in answer) {
-    return answer.accepted
-      ? { accepted: true, seq: answer.seq, price: answer.price, leading: answer.leading, nextMinimum: answer.nextMinimum, endAt: answer.endAt, duplicate: true }
-      : { ...rejected(answer.reason as BidRejection, answer.nextMinimum), duplicate: true };
-  }
-  return { ...answer, duplicate: true };
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { EventBus } from '../events/event-bus';
+import { isUuid } from '../auction/domain/ids';
 import { AdminGuard } from './admin.guard';
 import { ApiKeysService } from './api-keys.service';
 import type { ApiKeyRecord } from './api-keys.service';
@@ -48,7 +49,7 @@ export class AdminKeysController {
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string): Promise<void> {
-    if (!/^[0-9a-f-]{36}$/i.test(id) || !(await this.keys.revoke(id))) throw new NotFoundException(`no live key ${id}`);
+    if (!isUuid(id) || !(await this.keys.revoke(id))) throw new NotFoundException(`no live key ${id}`);
     this.events.emit('auth.key.revoked', { keyId: id });
   }
 }

@@ -1,7 +1,7 @@
 import type { BidderIdentity } from '../auction/auction.types';
 
-export type Scope = 'feed:read' | 'bid:write';
-export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write'];
+export type Scope = 'feed:read' | 'bid:write' | 'auction:write';
+export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write', 'auction:write'];
 
 /** Who is on a connection, decided once at the handshake. */
 export interface Principal {

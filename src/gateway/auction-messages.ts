@@ -18,6 +18,7 @@ function rejectReason(reason: BidRejection): number {
     case 'TEMPORARILY_UNAVAILABLE': return R.BID_REJECT_REASON_TEMPORARILY_UNAVAILABLE;
     case 'INVALID_AMOUNT': return R.BID_REJECT_REASON_INVALID_AMOUNT;
     case 'ALREADY_LEADING': return R.BID_REJECT_REASON_ALREADY_LEADING;
+    case 'IDEMPOTENCY_MISMATCH': return R.BID_REJECT_REASON_IDEMPOTENCY_MISMATCH;
   }
 }
 
@@ -31,6 +32,7 @@ const REJECT_TEXT: Record<BidRejection, string> = {
   TEMPORARILY_UNAVAILABLE: 'the bid could not be made durable; retry with the same client_bid_id',
   INVALID_AMOUNT: 'amounts must be positive integers, max_amount >= amount, client_bid_id 1-64 printable characters',
   ALREADY_LEADING: 'you already lead this auction',
+  IDEMPOTENCY_MISMATCH: 'this client_bid_id was already used for a bid with another auction, amount or max_amount; use a new id',
 };
 
 export function bidAnswer(requestId: number, auctionId: string, clientBidId: string, outcome: BidOutcome): ServerMessageInit {

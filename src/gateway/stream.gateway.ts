@@ -20,8 +20,23 @@ import { ErrorCode } from './wire/messages';
 import type { ClientMessage, ServerMessageInit } from './wire/messages';
 import { FrameEncoder } from './wire/outbound';
 
-function forbidden(requestId: number): ServerMessageInit {
-  return { error: { requestId, code: ErrorCode.ERROR_CODE_FORBIDDEN, message: 'these credentials do not allow reading the feed' } };
+type Refusal = 'RATE_LIMITED' | 'FORBIDDEN';
+
+/**
+ * The one answer to a message refused before any service saw it, by message kind: a PlaceBid
+ * is always answered by BidAccepted or BidRejected (the protocol's promise), anything else by
+ * an Error.
+ */
+function refusal(message: ClientMessage | null, why: Refusal): ServerMessageInit {
+  const requestId = message?.id ?? 0;
+  if (message?.placeBid) {
+    const reason = why === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'NOT_ALLOWED';
+    const outcome = { accepted: false, reason, nextMinimum: 0, retryable: why === 'RATE_LIMITED', duplicate: false } as const;
+    return bidAnswer(requestId, message.placeBid.auctionId ?? '', message.placeBid.clientBidId ?? '', outcome);
+  }
+  return why === 'RATE_LIMITED'
+    ? { error: { requestId, code: ErrorCode.ERROR_CODE_RATE_LIMITED, message: 'too many messages; slow down' } }
+    : { error: { requestId, code: ErrorCode.ERROR_CODE_FORBIDDEN, message: 'these credentials do not allow reading the feed' } };
 }
 
 /** The `/v1/stream` endpoint: decoded client messages in, service calls, encoded replies out. */
@@ -56,7 +71,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('placeBid')
   async onPlaceBid(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
-    const connection = this.admit(ws, message.id);
+    const connection = this.admit(ws, message);
     if (!connection) return;
     const receivedAt = Date.now(); // the server's clock decides, never the client's
     const bid = message.placeBid!;
@@ -77,9 +92,9 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('subscribeAuction')
   async onSubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
-    const connection = this.admit(ws, message.id);
+    const connection = this.admit(ws, message);
     if (!connection) return;
-    if (!can(connection.principal, 'feed:read')) return this.forbid(connection, message.id);
+    if (!can(connection.principal, 'feed:read')) return connection.send(this.encoder.message(refusal(message, 'FORBIDDEN')));
     const request = message.subscribeAuction!;
     const fromSeq = request.fromSeq === null || request.fromSeq === undefined ? null : Number(request.fromSeq);
     await this.auctionFeed.subscribe(connection, message.id, request.auctionId ?? '', fromSeq);
@@ -87,7 +102,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   @SubscribeMessage('unsubscribeAuction')
   onUnsubscribeAuction(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
-    const connection = this.admit(ws, message.id);
+    const connection = this.admit(ws, message);
     if (!connection) return;
     this.auctionFeed.unsubscribe(connection, message.id, message.unsubscribeAuction!.auctionId ?? '');
   }
@@ -95,30 +110,30 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage('subscribe')
   onSubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, (connection) => {
-      if (!can(connection.principal, 'feed:read')) return [forbidden(message.id)];
+      if (!can(connection.principal, 'feed:read')) return [refusal(message, 'FORBIDDEN')];
       const request = message.subscribe!;
       const maxRate = request.maxRate ?? undefined;
       return this.subscriptions.subscribe(connection, message.id, request.symbols ?? [], maxRate);
-    }, message.id);
+    }, message);
   }
 
   @SubscribeMessage('unsubscribe')
   onUnsubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, (connection) => [
       this.subscriptions.unsubscribe(connection, message.id, message.unsubscribe!.symbols ?? []),
-    ], message.id);
+    ], message);
   }
 
   @SubscribeMessage('ping')
   onPing(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, () => [
       { pong: { requestId: message.id, clientTime: message.ping!.clientTime, serverTimeUs: nowMicros() } },
-    ], message.id);
+    ], message);
   }
 
   @SubscribeMessage('refreshToken')
   async onRefreshToken(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
-    const connection = this.admit(ws, message.id);
+    const connection = this.admit(ws, message);
     if (!connection) return;
     const result = await this.auth.refresh(connection.principal, message.refreshToken!.token ?? '');
     if (!result.ok) {
@@ -133,21 +148,17 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage(INVALID_MESSAGE)
   onInvalid(@ConnectedSocket() ws: WebSocket, @MessageBody() failure: Extract<DecodeResult, { ok: false }>): void {
     this.stats.clientErrors++;
-    this.withConnection(ws, () => [{ error: { requestId: failure.requestId, code: failure.code, message: failure.reason } }]);
+    this.withConnection(ws, () => [{ error: { requestId: failure.requestId, code: failure.code, message: failure.reason } }], null);
   }
 
-  private withConnection(ws: WebSocket, handle: (connection: Connection) => ServerMessageInit[], requestId = 0): void {
-    const connection = this.admit(ws, requestId);
+  private withConnection(ws: WebSocket, handle: (connection: Connection) => ServerMessageInit[], message: ClientMessage | null): void {
+    const connection = this.admit(ws, message);
     if (!connection) return;
     for (const reply of handle(connection)) connection.send(this.encoder.message(reply));
   }
 
-  private forbid(connection: Connection, requestId: number): void {
-    connection.send(this.encoder.message(forbidden(requestId)));
-  }
-
   /** The connection if this message may be processed; otherwise answers or closes, and returns undefined. */
-  private admit(ws: WebSocket, requestId: number): Connection | undefined {
+  private admit(ws: WebSocket, message: ClientMessage | null): Connection | undefined {
     const connection = this.connections.get(ws);
     if (!connection) return undefined;
     this.stats.messagesIn++;
@@ -156,9 +167,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
         return connection;
       case 'refuse':
         this.stats.rateLimited++;
-        connection.send(this.encoder.message({
-          error: { requestId, code: ErrorCode.ERROR_CODE_RATE_LIMITED, message: 'too many messages; slow down' },
-        }));
+        connection.send(this.encoder.message(refusal(message, 'RATE_LIMITED')));
         return undefined;
       case 'close':
         this.stats.rateLimitCloses++;

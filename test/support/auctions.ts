@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { TEST_ADMIN_TOKEN } from './platform';
 import { pollUntil } from './poll';
 import type { StreamClient } from './stream-client';
 
@@ -10,10 +11,12 @@ export async function createAuction(
 ): Promise<{ id: string; [k: string]: unknown }> {
   const now = Date.now();
   const { startInMs = 0, endInMs = 60_000, ...rest } = body;
+  // Creating needs a seller credential or the admin's, which may name any seller (docs/security.md).
   const response = await fetch(`${baseUrl}/v1/auctions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     body: JSON.stringify({
+      sellerHandle: 'test-seller',
       title: 'Test lot',
       currency: 'EUR',
       startingPrice: 1000,

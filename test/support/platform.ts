@@ -10,6 +10,9 @@ export interface TestPlatform extends Platform {
   market: MarketDataService;
 }
 
+/** The admin credential of every test platform (tests create auctions with it, as an operator would). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefgh';
+
 /**
  * The real platform on the test run's PostgreSQL, on a free loopback port, with the
  * simulator off unless a test turns it on: tests publish the quotes they reason about.
@@ -21,6 +24,7 @@ export async function startTestPlatform(env: RawEnv = {}): Promise<TestPlatform>
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     SIM_ENABLED: 'false',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...env,
   });
   const platform = await startPlatform(config);

@@ -1,0 +1,6 @@
+/** A canonical UUID (any version): the only auction and key ids PostgreSQL's uuid type accepts. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
