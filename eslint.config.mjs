@@ -25,6 +25,22 @@ export default tseslint.config(
     },
   },
   {
+    // Data frames go through Connection.writeFrame, straight to the socket and in order with every
+    // shared frame; ws.send would queue them separately (and compress them per client).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name=/^(it|describe|test)$/][callee.property.name='only']", message: 'No focused tests.' },
+        {
+          selector: "CallExpression[callee.property.name='send'][callee.object.name=/^(ws|socket|client)$/], CallExpression[callee.property.name='send'][callee.object.property.name='ws']",
+          message: 'Send data frames with Connection.send / writeFrame, never ws.send.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

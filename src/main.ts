@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startPlatform } from './platform';
+import { describeStartupFailure, StartupLogger } from './logging/startup-logger';
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +14,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const platform = await startPlatform(config);
+  let platform;
+  try {
+    platform = await startPlatform(config);
+  } catch (error) {
+    new StartupLogger(config.env.LOG_LEVEL === 'silent' ? 'fatal' : config.env.LOG_LEVEL).fatal(describeStartupFailure(error), error);
+    process.exit(1);
+  }
   console.log(`bidtape listening on ${platform.url} (WebSocket ${platform.url.replace('http', 'ws')}/v1/stream)`);
   let stopping = false;
   const shutdown = (signal: string) => {

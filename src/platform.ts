@@ -14,7 +14,10 @@ import { CloseCode } from './gateway/close-codes';
 import { ConnectionRegistry } from './gateway/connection-registry.service';
 import { guardHandshakes } from './gateway/handshake-timeout';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
+import { declineUnacceptableDeflate } from './gateway/wire/subprotocol';
+import type { IncomingMessage } from 'node:http';
 import { serveWebAssets } from './web/static-assets';
+import { StartupLogger } from './logging/startup-logger';
 
 const CLOSE_GRACE_MS = 2000;
 const BID_DRAIN_MS = 5000;
@@ -39,6 +42,9 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
       bufferLogs: true,
+      // A failed start throws to the caller (main.ts reports it) instead of exiting from inside Nest.
+      abortOnError: false,
+      logger: new StartupLogger(env.LOG_LEVEL),
     });
     const servesStream = env.CLUSTER_ROLE !== 'feed';
     if (servesStream) serveWebAssets(app);
@@ -52,6 +58,8 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
     guardHandshakes(app.getHttpServer(), env.HANDSHAKE_TIMEOUT_MS);
+    // Before ws negotiates (it answers 400 to an offer it cannot take): such offers fall back to no compression.
+    app.getHttpServer().prependListener('upgrade', (request: IncomingMessage) => declineUnacceptableDeflate(request.headers, env.DEFLATE_WINDOW_BITS));
     await app.listen(env.PORT, env.HOST);
     const address = app.getHttpServer().address() as AddressInfo;
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { commandWorks, systemTool } from './support/system-tools';
@@ -56,9 +57,43 @@ describe('start-up configuration errors', () => {
     [{ CLUSTER_ROLE: 'gateway' }, 'CLUSTER_ROLE=gateway needs REDIS_URL'],
     [{ CLUSTER_ROLE: 'leader', REDIS_URL: 'redis://127.0.0.1:1' }, 'CLUSTER_ROLE must be one of all, feed, gateway'],
     [{ TRUSTED_PROXIES: '10.0.0.1,lb.local' }, 'TRUSTED_PROXIES must be a comma list of IP addresses or CIDR ranges'],
+    [{ ALLOWED_ORIGINS: 'https://ok.example,app.example' }, 'ALLOWED_ORIGINS must be a comma list of origins like https://app.example.com'],
   ])('stops with exit code 78 naming the variable for %j', (env, message) => {
     const result = start(env);
     expect(result.stderr).toContain(message);
     expect(result.status).toBe(78);
   });
+});
+
+describe('start-up failures', () => {
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', 'main.ts')], {
+      cwd: root,
+      env: { PATH: process.env.PATH, SIM_ENABLED: 'false', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const lastLine = (output: string) => JSON.parse(output.trim().split('\n').pop()!) as { level: number; msg: string; cause: string };
+
+  it('reports an unreachable PostgreSQL as one JSON line naming the cause, and exits non-zero', () => {
+    const result = start({ DATABASE_URL: 'postgres://bidtape:x@127.0.0.1:1/bidtape', PORT: '0' });
+    expect(result.status).toBe(1);
+    const line = lastLine(result.stdout);
+    expect(line).toMatchObject({ level: 60 });
+    expect(line.msg).toMatch(/PostgreSQL refused the connection at 127\.0\.0\.1:1/);
+    expect(result.stdout + result.stderr).not.toContain('\u001b['); // no terminal colours
+  }, 90_000);
+
+  it('reports a port in use as one JSON line naming the port', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = start({ DATABASE_URL: process.env.DATABASE_URL!, PORT: String(port), HOST: '127.0.0.1' });
+      expect(result.status).toBe(1);
+      expect(lastLine(result.stdout).msg).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+    } finally {
+      blocker.close();
+    }
+  }, 90_000);
 });

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { constants, inflateRawSync } from 'node:zlib';
 import '../src/gateway/wire/protobuf-numbers';
 import { bidtape } from '../src/generated/bidtape';
+import { handshake } from './support/handshake';
 import { pollUntil } from './support/poll';
 import { quoteFor, startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
@@ -98,11 +99,20 @@ describe('permessage-deflate (real server, real sockets)', () => {
     expect(fa.payload.equals(fb.payload)).toBe(true);
     expect(fw.payload.equals(fa.payload)).toBe(true); // asked for 15, got the server's 10
     expect(JSON.parse(fp.payload.toString())).toMatchObject({ tick: { symbol: 'BTC-USD', seq: String(tick.seq) } });
-    const refused = await StreamClient.connect(platform.wsUrl, 'bidtape.v1.json', {
-      perMessageDeflate: { serverMaxWindowBits: 9 },
-    }).then(() => 'accepted', (e: Error) => e.message);
-    expect(refused).toBe('handshake refused: 400'); // ws will not go below DEFLATE_WINDOW_BITS
+    // A server window below DEFLATE_WINDOW_BITS cannot be granted: declined, the connection is uncompressed.
+    const narrow = await StreamClient.connect(platform.wsUrl, 'bidtape.v1.json', { perMessageDeflate: { serverMaxWindowBits: 9 } });
+    expect(narrow.ws.extensions).toBe('');
+    narrow.close();
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();
     expect(Number(/^bidtape_compression_ratio (\S+)/m.exec(metrics)![1])).toBeGreaterThan(1);
+  });
+
+  it.each([
+    'permessage-deflate',
+    'permessage-deflate; server_max_window_bits=15',
+    'permessage-deflate; server_no_context_takeover',
+  ])('accepts the RFC 7692 offer "%s" (no client_max_window_bits), uncompressed', async (offer) => {
+    const answer = await handshake(platform.wsUrl, { 'Sec-WebSocket-Extensions': offer });
+    expect(answer.status).toBe(101);
   });
 });

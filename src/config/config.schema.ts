@@ -56,7 +56,12 @@ export const envSchema = z.object({
   INBOUND_STRIKES_TO_CLOSE: int(1, 100_000).default(100),
   BIDS_PER_SECOND_PER_BIDDER: int(1, 100_000).default(20),
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(2000),
-  ALLOWED_ORIGINS: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    // An origin is scheme://host[:port] exactly as browsers send it; "app.example" would never match.
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), { error: 'must be a comma list of origins like https://app.example.com (scheme and host, no path)' })
+    .optional(),
 
   DB_POOL_SIZE: int(2, 200).default(20),
   BID_BATCH_MAX: int(1, 5000).default(500),

@@ -8,6 +8,7 @@ import type { StreamStats } from './stream-stats';
 import type { OutboundMessage } from './wire/outbound';
 import { frameKind } from './wire/outbound';
 import { Encoding } from './wire/subprotocol';
+import { socketOf } from './wire/ws-internals';
 
 /**
  * Connections written to in the current event-loop turn. Their sockets stay corked until the
@@ -84,7 +85,7 @@ export class Connection {
     private readonly stats: StreamStats,
     private readonly options: ConnectionOptions,
   ) {
-    this.socket = (ws as unknown as { _socket: Socket })._socket;
+    this.socket = socketOf<Socket>(ws);
     this.kind = frameKind(encoding, deflateWindowBits);
     this.canBatch = encoding === Encoding.Proto && deflateWindowBits === 0;
   }

@@ -15,6 +15,7 @@ import { ConnectionRegistry } from './connection-registry.service';
 import { HandshakeContexts } from './handshake-context';
 import { StreamStats } from './stream-stats';
 import { decodeClientMessage } from './wire/client-decoder';
+import { checkWsInternals } from './wire/ws-internals';
 import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
 
 /** Handler name the adapter dispatches frames to when they cannot be decoded. */
@@ -39,6 +40,7 @@ export class StreamWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
+    checkWsInternals();
     const env = this.config.env;
     const server: WebSocket.Server = super.create(port, {
       ...options,
@@ -61,6 +63,7 @@ export class StreamWsAdapter extends WsAdapter {
       verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
         const refuse = (refusal: { status: number; reason: string }) => {
           this.app.get(StreamStats).handshakesRefused++;
+          this.log.log(`handshake refused ${refusal.status} from ${info.req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
           done(false, refusal.status, refusal.reason);
         };
         const address = clientAddress(info.req.socket.remoteAddress ?? '', info.req.headers['x-forwarded-for'], this.isTrustedProxy);
