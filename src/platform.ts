@@ -14,8 +14,7 @@ import { CloseCode } from './gateway/close-codes';
 import { ConnectionRegistry } from './gateway/connection-registry.service';
 import { guardHandshakes } from './gateway/handshake-timeout';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
-import { declineUnacceptableDeflate } from './gateway/wire/subprotocol';
-import type { IncomingMessage } from 'node:http';
+import { guardUpgrades } from './gateway/upgrade-guard';
 import { serveWebAssets } from './web/static-assets';
 import { StartupLogger } from './logging/startup-logger';
 
@@ -58,8 +57,7 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
     guardHandshakes(app.getHttpServer(), env.HANDSHAKE_TIMEOUT_MS);
-    // Before ws negotiates (it answers 400 to an offer it cannot take): such offers fall back to no compression.
-    app.getHttpServer().prependListener('upgrade', (request: IncomingMessage) => declineUnacceptableDeflate(request.headers, env.DEFLATE_WINDOW_BITS));
+    guardUpgrades(app.getHttpServer(), env.DEFLATE_WINDOW_BITS, servesStream);
     await app.listen(env.PORT, env.HOST);
     const address = app.getHttpServer().address() as AddressInfo;
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;

@@ -1,5 +1,7 @@
 import '../src/gateway/wire/protobuf-numbers';
+import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
+import { ConnectionRegistry } from '../src/gateway/connection-registry.service';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { pollUntil } from './support/poll';
@@ -175,6 +177,49 @@ describe('the contract, answer by answer', () => {
       const client = await connect();
       client.ws.send(Buffer.from([0x08, 42, 0x52, 0x05, 0x0a])); // id 42, then a truncated subscribe
       expect((await client.waitFor('error')).error).toMatchObject({ requestId: 42, code: Code.ERROR_CODE_MALFORMED_MESSAGE });
+    });
+  });
+
+  describe('handshakes', () => {
+    /** A hand-built HTTP request over raw TCP; resolves with everything the server sent until it closed. */
+    const raw = (request: string) => new Promise<string>((resolve) => {
+      const socket = tcpConnect(Number(new URL(platform.url).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', () => undefined);
+      socket.write(request);
+    });
+    const upgrade = (target: string, host = 'localhost') =>
+      `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: bidtape.v1.proto\r\n\r\n`;
+
+    it.each(['/v1/streamX', '/', '/v1/stream/'])('answers an upgrade on %s with a well-formed 404', async (target) => {
+      const answer = await raw(upgrade(target));
+      expect(answer).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\nNo WebSocket endpoint at /);
+    });
+
+    it('answers a bad Host header with a well-formed 400', async () => {
+      const answer = await raw(upgrade('/v1/stream', 'a b'));
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*\r\n\r\n/);
+    });
+  });
+
+  describe('health', () => {
+    it('separates liveness from readiness: not ready while draining, still alive', async () => {
+      const probe = await startTestPlatform();
+      try {
+        expect((await fetch(`${probe.url}/health/ready`)).status).toBe(200);
+        probe.app.get(ConnectionRegistry).draining = true;
+        const ready = await fetch(`${probe.url}/health/ready`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ status: 'not ready', reasons: ['draining'] });
+        expect((await fetch(`${probe.url}/health/live`)).status).toBe(200);
+        expect((await fetch(`${probe.url}/health`)).status).toBe(503);
+        probe.app.get(ConnectionRegistry).draining = false;
+      } finally {
+        await probe.stop();
+      }
     });
   });
 });

@@ -15,6 +15,7 @@ import { ConnectionRegistry } from './connection-registry.service';
 import { StreamStats } from './stream-stats';
 import { INVALID_MESSAGE } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
+import { STREAM_PATH } from './upgrade-guard';
 import type { DecodeResult } from './wire/client-decoder';
 import { ErrorCode } from './wire/messages';
 import type { ClientMessage, ServerMessageInit } from './wire/messages';
@@ -40,7 +41,7 @@ function refusal(message: ClientMessage | null, why: Refusal): ServerMessageInit
 }
 
 /** The `/v1/stream` endpoint: decoded client messages in, service calls, encoded replies out. */
-@WebSocketGateway({ path: '/v1/stream' })
+@WebSocketGateway({ path: STREAM_PATH })
 export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(StreamGateway.name);
 
