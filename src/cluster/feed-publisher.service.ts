@@ -10,8 +10,9 @@ const HEARTBEAT_MS = 500;
 
 /**
  * Feed side of the tick channel: while this process is the active feed, every tick it
- * sequences in one event-loop turn leaves in one Redis transaction that stores the newest
- * state of each symbol (for snapshots on any gateway) and publishes the turn's ticks.
+ * sequences in one burst (one synchronous pass of a source, flushed on the next tick of the
+ * event loop, so no latency is added) leaves in one Redis transaction that stores the newest
+ * state of each symbol (for snapshots on any gateway) and publishes the burst's ticks.
  * A quiet feed publishes an empty batch every 500 ms so gateways can tell it is alive.
  */
 export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {

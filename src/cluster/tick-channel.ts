@@ -2,8 +2,8 @@ import { pb } from '../gateway/wire/messages';
 import type { Quote } from '../market/quote';
 
 /**
- * The feed's tick channel: one Redis message per event-loop turn of the sequencer, carrying
- * every tick it sequenced in that turn as ready-to-send protobuf bytes.
+ * The feed's tick channel: one Redis message per publishing burst of the sequencer (each pass
+ * of a source), carrying every tick of the burst as ready-to-send protobuf bytes.
  *
  *   u8 version (1) · varint length + origin node id · varint length + epoch · TickBatch bytes
  *
