@@ -42,8 +42,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves with the first stdout line matching `ready`; rejects if the child exits first. */
-export function waitForReady(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+/**
+ * Resolves with the first stdout line matching `ready`; rejects if the child exits first, with
+ * its last output. Afterwards stdout keeps being drained (a full pipe would block the child),
+ * into `afterReady` when given.
+ */
+export function waitForReady(
+  child: ChildProcess,
+  ready: RegExp,
+  timeoutMs: number,
+  what: string,
+  afterReady?: (chunk: Buffer) => void,
+): Promise<RegExpExecArray> {
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
@@ -73,8 +83,7 @@ export function waitForReady(child: ChildProcess, ready: RegExp, timeoutMs: numb
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
-      // Keep draining output so a chatty child never blocks on a full pipe.
-      child.stdout?.on('data', keep);
+      child.stdout?.on('data', afterReady ?? keep);
     };
     child.stdout?.on('data', onData);
     child.once('exit', onExit);

@@ -3,13 +3,12 @@
  * variant (a snapshot of the built `dist/`) pointed at it with DATABASE_URL.
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import type { EmbeddedDatabase } from '../../src/database/embedded-postgres';
 import { stopChild, track, trackPgDataDir, wasInterrupted } from '../children';
-import { freePort } from '../servers';
+import { freePort, waitForReady } from '../servers';
 
 export interface Variant {
   name: 'group commit' | 'one tx per bid';
@@ -93,7 +92,11 @@ export async function startApp(variant: Variant, appDir: string, databaseUrl: st
     spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env }),
   );
   try {
-    await waitForLine(child, /listening on/, 90_000, `app (${variant.name})`);
+    const what = `app (${variant.name})`;
+    const echo = echoTo(what);
+    child.stderr?.on('data', echo);
+    // At LOG_LEVEL=warn anything it says after the start matters.
+    await waitForReady(child, /listening on/, 90_000, what, echo);
   } catch (error) {
     await stopChild(child, 'SIGKILL', 1000);
     throw error;
@@ -108,50 +111,12 @@ export async function startApp(variant: Variant, appDir: string, databaseUrl: st
   };
 }
 
-/** Resolves on the first stdout line matching `ready`; keeps the last output for the error. */
-function waitForLine(child: ChildProcess, ready: RegExp, timeoutMs: number, what: string): Promise<void> {
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
-  };
-  // Warnings and errors of the app during the run go to our stderr.
-  const echo = (chunk: Buffer) => {
+/** Warnings and errors of an app during the run go to our stderr. */
+function echoTo(what: string): (chunk: Buffer) => void {
+  return (chunk) => {
     // After Ctrl-C the database goes down under the apps: their complaints are expected.
     if (!wasInterrupted()) process.stderr.write(`[${what}] ${chunk.toString()}`);
   };
-  child.stderr?.on('data', (chunk: Buffer) => {
-    keep(chunk);
-    echo(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      keep(chunk);
-      buffered += chunk.toString();
-      if (ready.test(buffered)) {
-        done();
-        resolve();
-      }
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      done();
-      reject(new Error(`${what} exited before it was ready (code ${code}, signal ${signal}):\n${output.join('')}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output.join('')}`));
-    }, timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      // Keep draining (a full pipe would block the app); at LOG_LEVEL=warn anything it says matters.
-      child.stdout?.on('data', echo);
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
 }
 
 /** Creates `count` open auctions through the REST API, `concurrency` requests at a time. */
