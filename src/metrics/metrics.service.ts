@@ -57,27 +57,22 @@ export class MetricsService {
   }
 
   private clusterCounter(name: string, help: string, field: keyof ClusterCounters): void {
-    const cluster = this.cluster;
-    new Counter({
-      name,
-      help,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(cluster.counters()[field]);
-      },
-    });
+    this.counterReading(name, help, () => this.cluster.counters()[field]);
   }
 
   private counter(name: string, help: string, field: CounterField): void {
-    const stats = this.stats;
+    this.counterReading(name, help, () => this.stats[field]);
+  }
+
+  /** A counter whose value is read at scrape time from a total kept elsewhere. */
+  private counterReading(name: string, help: string, read: () => number): void {
     new Counter({
       name,
       help,
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc(stats[field]);
+        this.inc(read());
       },
     });
   }
