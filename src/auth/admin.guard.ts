@@ -12,11 +12,17 @@ export class AdminGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.env.ADMIN_TOKEN;
     if (!expected) throw new ForbiddenException('The admin API is disabled (set ADMIN_TOKEN)');
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    // Compare digests so the comparison is constant-time whatever the lengths.
-    const digest = (s: string) => createHash('sha256').update(s).digest();
-    if (!timingSafeEqual(digest(given), digest(expected))) throw new UnauthorizedException('Admin credential required');
+    if (!carriesAdminToken(context.switchToHttp().getRequest<Request>(), expected)) throw new UnauthorizedException('Admin credential required');
     return true;
   }
+}
+
+/** Whether the request's `Authorization: Bearer` is the admin token (unset: never). */
+export function carriesAdminToken(request: Request, expected: string | undefined): boolean {
+  if (!expected) return false;
+  const header = request.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  // Compare digests so the comparison is constant-time whatever the lengths.
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
