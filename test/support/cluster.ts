@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from './handshake';
-import { exitOf, startProcess } from './processes';
+import { exitOf, hasExited, startProcess } from './processes';
 
 export interface NodeProcess {
   role: 'all' | 'feed' | 'gateway';
@@ -47,12 +47,12 @@ export async function startNode(role: NodeProcess['role'], redisUrl: string, env
     child: started.child,
     output: started.output,
     kill: async () => {
-      if (started.child.exitCode !== null || started.child.signalCode !== null) return;
+      if (hasExited(started.child)) return;
       started.child.kill('SIGKILL');
       await exitOf(started.child);
     },
     stop: async () => {
-      if (started.child.exitCode !== null || started.child.signalCode !== null) return;
+      if (hasExited(started.child)) return;
       started.child.kill('SIGTERM');
       await exitOf(started.child);
     },

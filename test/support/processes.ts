@@ -32,8 +32,12 @@ export function startProcess(entry: string, args: string[], env: Record<string, 
   return { child, match, output: () => output };
 }
 
+/** Whether the child has ended; one killed by a signal has no exit code, only a signal code. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 export function exitOf(child: ChildProcess): Promise<number | null> {
-  // A child killed by a signal has no exit code, only a signal code.
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  if (hasExited(child)) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }

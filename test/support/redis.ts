@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from './handshake';
-import { exitOf } from './processes';
+import { exitOf, hasExited } from './processes';
 import { pollUntil } from './poll';
 import { systemTool } from './system-tools';
 
@@ -42,7 +42,7 @@ export class TestRedis {
   /** kill -9: no goodbye to clients. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || hasExited(child)) return;
     child.kill('SIGKILL');
     await exitOf(child);
   }
