@@ -17,6 +17,7 @@ import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 import { guardUpgrades } from './gateway/upgrade-guard';
 import { serveWebAssets } from './web/static-assets';
 import { StartupLogger } from './logging/startup-logger';
+import { FeatureErrorFilter } from './http/http-errors';
 
 const CLOSE_GRACE_MS = 2000;
 const BID_DRAIN_MS = 5000;
@@ -49,6 +50,7 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     if (servesStream) serveWebAssets(app);
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
+    app.useGlobalFilters(new FeatureErrorFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     const openApi = new DocumentBuilder()
       .setTitle('bidtape')

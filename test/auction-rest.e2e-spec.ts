@@ -16,12 +16,16 @@ describe('auctions REST API', () => {
   const lot = () => ({ title: 'Lot', currency: 'EUR', startingPrice: 1000, endAt: new Date(Date.now() + 60_000).toISOString() });
 
   it('lets only sellers (auction:write, as themselves) and the admin create auctions', async () => {
-    expect((await post(lot(), '')).status).toBe(401); // anonymous
+    const anonymous = await post(lot(), '');
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ statusCode: 401, code: 'CREDENTIALS_REQUIRED' });
     const key = (await (await fetch(`${platform.url}/v1/admin/keys`, {
       method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'reader', scopes: ['feed:read', 'bid:write'] }),
     })).json() as { key: string }).key;
-    expect((await post(lot(), '', { 'x-api-key': key })).status).toBe(403); // no auction:write
+    const reader = await post(lot(), '', { 'x-api-key': key });
+    expect(reader.status).toBe(403); // no auction:write
+    expect(await reader.json()).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
     expect((await post({ ...lot(), sellerHandle: 'someone-else' })).status).toBe(403); // not as themselves
     const own = await post(lot());
     expect(own.status).toBe(201);
@@ -75,19 +79,23 @@ describe('auctions REST API', () => {
   });
 
   it.each([
-    [{ title: 'x', currency: 'EUR', startingPrice: 10.5, endAt: new Date(Date.now() + 60_000).toISOString() }, 'startingPrice'],
-    [{ title: 'x', currency: 'euro', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString() }, 'currency'],
-    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() - 60_000).toISOString() }, 'endAt must be after startAt'],
-    [{ title: 'x', currency: 'EUR', startingPrice: 100, reservePrice: 50, endAt: new Date(Date.now() + 60_000).toISOString() }, 'reservePrice'],
-    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString(), increments: [{ upTo: 500, increment: 5 }] }, 'increments'],
-  ])('answers a bad auction with 400 naming the problem (%j)', async (body, problem) => {
+    [{ title: 'x', currency: 'EUR', startingPrice: 10.5, endAt: new Date(Date.now() + 60_000).toISOString() }, 'startingPrice', undefined],
+    [{ title: 'x', currency: 'euro', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString() }, 'currency', undefined],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() - 60_000).toISOString() }, 'endAt must be after startAt', 'INVALID_SCHEDULE'],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, reservePrice: 50, endAt: new Date(Date.now() + 60_000).toISOString() }, 'reservePrice', 'INVALID_RESERVE'],
+    [{ title: 'x', currency: 'EUR', startingPrice: 100, endAt: new Date(Date.now() + 60_000).toISOString(), increments: [{ upTo: 500, increment: 5 }] }, 'increments', 'INVALID_INCREMENTS'],
+  ])('answers a bad auction with 400 naming the problem (%j)', async (body, problem, code) => {
     const response = await post(body);
     expect(response.status).toBe(400);
-    expect(JSON.stringify(await response.json())).toContain(problem);
+    const answer = (await response.json()) as { code?: string };
+    expect(JSON.stringify(answer)).toContain(problem);
+    expect(answer.code).toBe(code); // validation failures carry no code (docs/protocol.md, REST errors)
   });
 
   it('answers 404 for an unknown auction and serves the OpenAPI document', async () => {
-    expect((await fetch(`${platform.url}/v1/auctions/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    const unknown = await fetch(`${platform.url}/v1/auctions/00000000-0000-4000-8000-000000000000`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ statusCode: 404, code: 'AUCTION_NOT_FOUND', error: 'Not Found' });
     const openApi = (await (await fetch(`${platform.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/v1/auctions', '/v1/auctions/{id}', '/v1/auctions/{id}/bids']));
   });

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { AuctionRepository } from './auction.repository';
 import { BiddingService } from './bidding.service';
+import { Clock } from './clock';
 import { settle } from './domain/auction-rules';
 
 /**
@@ -24,6 +25,7 @@ export class AuctionLifecycleService implements OnModuleInit, OnApplicationShutd
     private readonly repository: AuctionRepository,
     private readonly bidding: BiddingService,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -46,8 +48,8 @@ export class AuctionLifecycleService implements OnModuleInit, OnApplicationShutd
     this.running = true;
     try {
       const grace = this.config.env.AUCTION_CLOSE_GRACE_MS;
-      for (const { id, state } of await this.repository.findDueTransitions(grace)) {
-        if (state === 'scheduled' && (await this.repository.openAuction(id))) {
+      for (const { id, state } of await this.repository.findDueTransitions(grace, this.clock.now())) {
+        if (state === 'scheduled' && (await this.repository.openAuction(id, this.clock.now()))) {
           this.events.emit('auction.opened', { auctionId: id });
         }
         await this.close(id, grace);
@@ -63,10 +65,10 @@ export class AuctionLifecycleService implements OnModuleInit, OnApplicationShutd
     if (!this.bidding.isIdle(id)) return; // bids still being decided here: next pass
     const closed = await this.repository.transaction(async (tx) => {
       const auction = await this.repository.lockAuction(tx, id);
-      const now = Date.now();
+      const now = this.clock.now();
       if (!auction || auction.state === 'closed' || auction.book.endAt > now - graceMs) return null;
       const result = settle(auction.terms, auction.book);
-      await this.repository.closeAuction(tx, id, result.winnerId, result.reserveMet);
+      await this.repository.closeAuction(tx, id, result.winnerId, result.reserveMet, now);
       const winner = result.winnerId ? auction.leaderPseudonym : null;
       return { auctionId: id, winnerPseudonym: winner, price: result.price, reserveMet: result.reserveMet, seq: auction.lastSeq, closedAt: now };
     });

@@ -6,11 +6,12 @@ import { AuctionsController } from './auctions.controller';
 import { AuctionsService } from './auctions.service';
 import { BiddersService } from './bidders.service';
 import { BiddingService } from './bidding.service';
+import { Clock } from './clock';
 
 @Module({
   imports: [forwardRef(() => AuthModule)],
   controllers: [AuctionsController],
-  providers: [AuctionRepository, AuctionsService, BiddingService, BiddersService, AuctionLifecycleService],
-  exports: [AuctionsService, BiddingService, BiddersService],
+  providers: [AuctionRepository, AuctionsService, BiddingService, BiddersService, AuctionLifecycleService, Clock],
+  exports: [AuctionsService, BiddingService, BiddersService, Clock],
 })
 export class AuctionModule {}

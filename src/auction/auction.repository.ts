@@ -162,29 +162,29 @@ export class AuctionRepository {
     );
   }
 
-  async closeAuction(tx: QueryRunner, id: string, winnerId: string | null, reserveMet: boolean): Promise<void> {
+  async closeAuction(tx: QueryRunner, id: string, winnerId: string | null, reserveMet: boolean, closedAt: number): Promise<void> {
     await tx.query(
-      `UPDATE auctions SET state = 'closed', closed_at = now(), winner_id = $2, reserve_met = $3, updated_at = now()
+      `UPDATE auctions SET state = 'closed', closed_at = $4, winner_id = $2, reserve_met = $3, updated_at = now()
         WHERE id = $1`,
-      [id, winnerId, reserveMet],
+      [id, winnerId, reserveMet, new Date(closedAt)],
     );
   }
 
-  /** Auctions whose state must change: scheduled ones that started, open ones past their end + grace. */
-  async findDueTransitions(closeGraceMs: number): Promise<{ id: string; state: string }[]> {
+  /** Auctions whose state must change at `now`: scheduled ones that started, open ones past their end + grace. */
+  async findDueTransitions(closeGraceMs: number, now: number): Promise<{ id: string; state: string }[]> {
     return await this.dataSource.query<{ id: string; state: string }[]>(
       `SELECT id, state FROM auctions
-        WHERE (state = 'scheduled' AND start_at <= now())
-           OR (state <> 'closed' AND end_at <= now() - make_interval(secs => $1::double precision / 1000))
+        WHERE (state = 'scheduled' AND start_at <= $2)
+           OR (state <> 'closed' AND end_at <= $2::timestamptz - make_interval(secs => $1::double precision / 1000))
         ORDER BY end_at LIMIT 500`,
-      [closeGraceMs],
+      [closeGraceMs, new Date(now)],
     );
   }
 
-  async openAuction(id: string): Promise<boolean> {
+  async openAuction(id: string, now: number): Promise<boolean> {
     const result = await this.dataSource.query<[unknown, number]>(
-      `UPDATE auctions SET state = 'open', updated_at = now() WHERE id = $1 AND state = 'scheduled' AND start_at <= now()`,
-      [id],
+      `UPDATE auctions SET state = 'open', updated_at = now() WHERE id = $1 AND state = 'scheduled' AND start_at <= $2`,
+      [id, new Date(now)],
     );
     return result[1] > 0;
   }
@@ -221,16 +221,17 @@ export class AuctionRepository {
     }));
   }
 
-  async createAuction(input: NewAuction): Promise<string> {
+  /** Inserts an auction, open already if it starts at or before `now`. */
+  async createAuction(input: NewAuction, now: number): Promise<string> {
     const rows = await this.dataSource.query<{ id: string }[]>(
       `INSERT INTO auctions (title, description, seller_id, currency, price_scale, starting_price, reserve_price, increments,
                              start_at, scheduled_end_at, end_at, soft_close_window_ms, soft_close_extension_ms, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, CASE WHEN $9 <= now() THEN 'open' ELSE 'scheduled' END)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, CASE WHEN $9::timestamptz <= $13::timestamptz THEN 'open' ELSE 'scheduled' END)
        RETURNING id`,
       [
         input.title, input.description, input.sellerId, input.currency, input.priceScale, input.startingPrice,
         input.reservePrice, JSON.stringify(input.increments), new Date(input.startAt), new Date(input.endAt),
-        input.softCloseWindowMs, input.softCloseExtensionMs,
+        input.softCloseWindowMs, input.softCloseExtensionMs, new Date(now),
       ],
     );
     return rows[0].id;

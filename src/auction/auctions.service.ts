@@ -1,8 +1,10 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { AuctionError, AuctionErrorCode } from './auction-errors';
 import { AuctionRepository } from './auction.repository';
 import type { HistoryRow } from './auction.repository';
 import type { LockedAuction } from './auction.types';
-import { minimumNextBid, reserveMet, statusAt } from './domain/auction-rules';
+import { Clock } from './clock';
+import { meetsReserve, minimumNextBid, reserveMet, statusAt } from './domain/auction-rules';
 import { isUuid } from './domain/ids';
 import { DEFAULT_INCREMENTS, validateIncrementTable } from './domain/increments';
 import type { CreateAuctionDto } from './dto/create-auction.dto';
@@ -46,17 +48,21 @@ export interface BidView {
 
 @Injectable()
 export class AuctionsService {
-  constructor(private readonly repository: AuctionRepository) {}
+  constructor(
+    private readonly repository: AuctionRepository,
+    private readonly clock: Clock,
+  ) {}
 
   async create(dto: CreateAuctionDto): Promise<AuctionView> {
     const increments = dto.increments?.map((b) => ({ upTo: b.upTo ?? null, increment: b.increment })) ?? DEFAULT_INCREMENTS;
     const invalid = validateIncrementTable(increments);
-    if (invalid) throw new BadRequestException(`increments: ${invalid}`);
-    const startAt = dto.startAt ? Date.parse(dto.startAt) : Date.now();
+    if (invalid) throw new AuctionError(AuctionErrorCode.InvalidIncrements, `increments: ${invalid}`);
+    const now = this.clock.now();
+    const startAt = dto.startAt ? Date.parse(dto.startAt) : now;
     const endAt = Date.parse(dto.endAt);
-    if (!(endAt > startAt)) throw new BadRequestException('endAt must be after startAt');
+    if (!(endAt > startAt)) throw new AuctionError(AuctionErrorCode.InvalidSchedule, 'endAt must be after startAt');
     if (dto.reservePrice !== undefined && dto.reservePrice < dto.startingPrice) {
-      throw new BadRequestException('reservePrice must be at least startingPrice');
+      throw new AuctionError(AuctionErrorCode.InvalidReserve, 'reservePrice must be at least startingPrice');
     }
     const seller = dto.sellerHandle ? await this.repository.ensureBidder(dto.sellerHandle) : null;
     const id = await this.repository.createAuction({
@@ -72,18 +78,18 @@ export class AuctionsService {
       endAt,
       softCloseWindowMs: (dto.softCloseWindowSeconds ?? 60) * 1000,
       softCloseExtensionMs: (dto.softCloseExtensionSeconds ?? 60) * 1000,
-    });
+    }, now);
     return this.get(id);
   }
 
   async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0, sellerHandle?: string): Promise<AuctionView[]> {
-    return (await this.repository.listAuctions(status, limit, offset, sellerHandle)).map((a) => toView(a));
+    return (await this.repository.listAuctions(status, limit, offset, sellerHandle)).map((a) => toView(a, this.clock.now()));
   }
 
   async get(id: string): Promise<AuctionView> {
     const auction = await this.find(id);
-    if (!auction) throw new NotFoundException(`no auction ${id}`);
-    return toView(auction);
+    if (!auction) throw new AuctionError(AuctionErrorCode.AuctionNotFound, `no auction ${id}`);
+    return toView(auction, this.clock.now());
   }
 
   async find(id: string): Promise<LockedAuction | null> {
@@ -97,7 +103,8 @@ export class AuctionsService {
   }
 }
 
-export function toView(a: LockedAuction, now = Date.now()): AuctionView {
+/** The public view of an auction at `now` (the auction clock's time). */
+export function toView(a: LockedAuction, now: number): AuctionView {
   const status = a.state === 'closed' ? 'closed' : statusAt(a.terms, a.book, now);
   return {
     id: a.id,
@@ -131,7 +138,7 @@ export function toBidView(r: HistoryRow): BidView {
     price: r.price,
     leader: r.leaderPseudonym,
     nextMinimum: r.nextMinimum,
-    reserveMet: r.reservePrice === null || r.price >= r.reservePrice,
+    reserveMet: meetsReserve(r.reservePrice, r.price),
     extended: r.extended,
     endAt: new Date(r.endAt).toISOString(),
     receivedAt: new Date(r.receivedAt).toISOString(),

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { EventBus } from '../events/event-bus';
 import { isUuid } from '../auction/domain/ids';
 import { AdminGuard } from './admin.guard';
 import { ApiKeysService } from './api-keys.service';
+import { AuthError, AuthErrorCode } from './auth-errors';
 import type { ApiKeyRecord } from './api-keys.service';
 import { ALL_SCOPES } from './principal';
 import type { Scope } from './principal';
@@ -49,7 +50,7 @@ export class AdminKeysController {
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.keys.revoke(id))) throw new NotFoundException(`no live key ${id}`);
+    if (!isUuid(id) || !(await this.keys.revoke(id))) throw new AuthError(AuthErrorCode.KeyNotFound, `no live key ${id}`);
     this.events.emit('auth.key.revoked', { keyId: id });
   }
 }

@@ -1,8 +1,9 @@
-import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
+import { AuthError, AuthErrorCode } from './auth-errors';
 
 /** The admin API has its own credential: `Authorization: Bearer $ADMIN_TOKEN`. Unset: disabled. */
 @Injectable()
@@ -11,8 +12,8 @@ export class AdminGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.env.ADMIN_TOKEN;
-    if (!expected) throw new ForbiddenException('The admin API is disabled (set ADMIN_TOKEN)');
-    if (!carriesAdminToken(context.switchToHttp().getRequest<Request>(), expected)) throw new UnauthorizedException('Admin credential required');
+    if (!expected) throw new AuthError(AuthErrorCode.AdminDisabled, 'The admin API is disabled (set ADMIN_TOKEN)');
+    if (!carriesAdminToken(context.switchToHttp().getRequest<Request>(), expected)) throw new AuthError(AuthErrorCode.CredentialsRequired, 'Admin credential required');
     return true;
   }
 }

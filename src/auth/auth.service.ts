@@ -5,6 +5,7 @@ import type { KeyLike } from 'jose';
 import { BiddersService } from '../auction/bidders.service';
 import { AppConfig } from '../config/app-config';
 import { ApiKeysService } from './api-keys.service';
+import { AuthErrorCode } from './auth-errors';
 import { ALL_SCOPES } from './principal';
 import type { AuthResult, Principal, Scope } from './principal';
 
@@ -13,7 +14,7 @@ const HANDLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /**
  * Decides who a handshake is: a bearer token (signed JWT: issuer, audience and expiry
  * enforced), a partner API key, a development identity, or anonymous — in that order of
- * precedence. Refusals carry the HTTP status and a reason for the client.
+ * precedence. Refusals carry an AuthErrorCode and a reason for the client.
  */
 @Injectable()
 export class AuthService {
@@ -35,7 +36,7 @@ export class AuthService {
 
     if (token) {
       const verified = await this.verifyToken(token);
-      if (!verified.ok) return { ok: false, status: 401, reason: verified.reason };
+      if (!verified.ok) return { ok: false, code: AuthErrorCode.InvalidCredentials, reason: verified.reason };
       const bidder = await this.bidders.ensure(verified.subject);
       return {
         ok: true,
@@ -44,7 +45,7 @@ export class AuthService {
     }
     if (apiKey) {
       const record = await this.apiKeys.verify(apiKey);
-      if (!record) return { ok: false, status: 401, reason: 'Invalid or revoked API key' };
+      if (!record) return { ok: false, code: AuthErrorCode.InvalidCredentials, reason: 'Invalid or revoked API key' };
       return {
         ok: true,
         principal: { kind: 'key', bidder: record.bidder, scopes: new Set(record.scopes), subject: null, expiresAt: null, keyId: record.id },
@@ -52,22 +53,23 @@ export class AuthService {
     }
     const handle = url.searchParams.get('bidder');
     if (handle && this.config.env.DEV_BIDDERS_ENABLED) {
-      if (!HANDLE.test(handle)) return { ok: false, status: 401, reason: 'Invalid bidder handle' };
+      if (!HANDLE.test(handle)) return { ok: false, code: AuthErrorCode.InvalidCredentials, reason: 'Invalid bidder handle' };
       return {
         ok: true,
         principal: { kind: 'dev', bidder: await this.bidders.ensure(handle), scopes: new Set(ALL_SCOPES), subject: handle, expiresAt: null, keyId: null },
       };
     }
-    if (!this.config.env.AUTH_ANONYMOUS_READ) return { ok: false, status: 401, reason: 'Credentials required: a bearer token or an API key' };
+    if (!this.config.env.AUTH_ANONYMOUS_READ) return { ok: false, code: AuthErrorCode.CredentialsRequired, reason: 'Credentials required: a bearer token or an API key' };
     return { ok: true, principal: anonymous() };
   }
 
   /** Renews a token-authenticated connection: same subject, later expiry. */
-  async refresh(principal: Principal, token: string): Promise<{ ok: true; expiresAt: number | null } | { ok: false; reason: string }> {
-    if (principal.kind !== 'token') return { ok: false, reason: 'this connection is not token-authenticated' };
+  async refresh(principal: Principal, token: string): Promise<{ ok: true; expiresAt: number | null } | { ok: false; code: AuthErrorCode; reason: string }> {
+    const invalid = (reason: string) => ({ ok: false, code: AuthErrorCode.InvalidCredentials, reason }) as const;
+    if (principal.kind !== 'token') return invalid('this connection is not token-authenticated');
     const verified = await this.verifyToken(token);
-    if (!verified.ok) return verified;
-    if (verified.subject !== principal.subject) return { ok: false, reason: 'the new token is for another subject' };
+    if (!verified.ok) return invalid(verified.reason);
+    if (verified.subject !== principal.subject) return invalid('the new token is for another subject');
     return { ok: true, expiresAt: verified.expiresAt };
   }
 

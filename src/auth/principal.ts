@@ -1,4 +1,5 @@
 import type { BidderIdentity } from '../auction/auction.types';
+import type { AuthErrorCode } from './auth-errors';
 
 export type Scope = 'feed:read' | 'bid:write' | 'auction:write';
 export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write', 'auction:write'];
@@ -17,7 +18,7 @@ export interface Principal {
   keyId: string | null;
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; reason: string };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; code: AuthErrorCode; reason: string };
 
 export function can(principal: Principal, scope: Scope): boolean {
   return principal.scopes.has(scope);

@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuctionsService } from '../auction/auctions.service';
 import type { BidRecord } from '../auction/auction.types';
+import { Clock } from '../auction/clock';
 import { EventBus } from '../events/event-bus';
 import { auctionClosed, auctionState, bidUpdate, outbid } from './auction-messages';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
+import { errorReply } from './stream-errors';
 import { FrameEncoder } from './wire/outbound';
 import type { OutboundMessage } from './wire/outbound';
 import { ErrorCode } from './wire/messages';
@@ -41,6 +43,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
     private readonly auctions: AuctionsService,
     private readonly encoder: FrameEncoder,
     private readonly connections: ConnectionRegistry,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -102,17 +105,17 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
       const auction = await this.auctions.find(auctionId);
       if (!auction) {
         this.unwatch(connection, auctionId);
-        this.reply(connection, { error: { requestId, code: ErrorCode.ERROR_CODE_UNKNOWN_AUCTION, message: `no auction ${auctionId}` } });
+        this.reply(connection, errorReply(requestId, ErrorCode.ERROR_CODE_UNKNOWN_AUCTION, `no auction ${auctionId}`));
         return;
       }
-      this.reply(connection, { auctionSnapshot: { requestId, ...auctionState(auction) } });
+      this.reply(connection, { auctionSnapshot: { requestId, ...auctionState(auction, this.clock.now()) } });
       watch.lastSeq = fromSeq ?? auction.lastSeq;
       if (fromSeq !== null) await this.replay(watch, auctionId);
       this.releaseHeld(watch);
     } catch (error) {
       this.logger.error(`auction subscribe failed: ${(error as Error).message}`);
       this.unwatch(connection, auctionId);
-      this.reply(connection, { error: { requestId, code: ErrorCode.ERROR_CODE_INTERNAL, message: 'could not load the auction; retry' } });
+      this.reply(connection, errorReply(requestId, ErrorCode.ERROR_CODE_INTERNAL, 'could not load the auction; retry'));
     }
   }
 

@@ -52,8 +52,9 @@ export function bidAnswer(requestId: number, auctionId: string, clientBidId: str
   };
 }
 
-export function auctionState(auction: LockedAuction): ServerMessageInit['auctionSnapshot'] {
-  const view = toView(auction);
+/** An auction's state as the stream shows it at `now` (the auction clock's time). */
+export function auctionState(auction: LockedAuction, now: number): ServerMessageInit['auctionSnapshot'] {
+  const view = toView(auction, now);
   const status = { scheduled: S.AUCTION_STATUS_SCHEDULED, open: S.AUCTION_STATUS_OPEN, closed: S.AUCTION_STATUS_CLOSED }[view.status];
   return {
     state: {

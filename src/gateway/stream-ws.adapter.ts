@@ -7,16 +7,22 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { AppConfig } from '../config/app-config';
+import type { AuthErrorCode } from '../auth/auth-errors';
 import { AuthService } from '../auth/auth.service';
+import { authStatus, handshakeStatus } from '../http/http-errors';
 import { KeyConnectionCount } from '../limits/shared-limits';
 import { clientAddress, trustedProxies } from './client-address';
 import type { TrustedProxies } from './client-address';
 import { ConnectionRegistry } from './connection-registry.service';
 import { HandshakeContexts } from './handshake-context';
+import { HandshakeRefusal } from './handshake-refusals';
 import { StreamStats } from './stream-stats';
 import { decodeClientMessage } from './wire/client-decoder';
 import { checkWsInternals } from './wire/ws-internals';
 import { chooseSubprotocol, encodingOf, parseProtocolHeader, SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from './wire/subprotocol';
+
+/** A refused handshake: the gateway's own reason or the auth feature's; the status comes from http-errors. */
+type Refused = { refusal: HandshakeRefusal; reason: string } | { auth: AuthErrorCode; reason: string };
 
 /** Handler name the adapter dispatches frames to when they cannot be decoded. */
 export const INVALID_MESSAGE = 'invalid';
@@ -61,10 +67,11 @@ export class StreamWsAdapter extends WsAdapter {
         : false,
       handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
       verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
-        const refuse = (refusal: { status: number; reason: string }) => {
+        const refuse = (refusal: Refused) => {
+          const status = 'refusal' in refusal ? handshakeStatus(refusal.refusal) : authStatus(refusal.auth);
           this.app.get(StreamStats).handshakesRefused++;
-          this.log.log(`handshake refused ${refusal.status} from ${info.req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
-          done(false, refusal.status, refusal.reason);
+          this.log.log(`handshake refused ${status} from ${info.req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
+          done(false, status, refusal.reason);
         };
         const address = clientAddress(info.req.socket.remoteAddress ?? '', info.req.headers['x-forwarded-for'], this.isTrustedProxy);
         const refusal = this.refusal(info.req, info.origin, address);
@@ -72,10 +79,10 @@ export class StreamWsAdapter extends WsAdapter {
         // Authenticated before the upgrade, so a bad credential gets a plain HTTP 401.
         const authenticated = async () => {
           const result = await this.app.get(AuthService).authenticate(info.req);
-          if (!result.ok) return refuse(result);
+          if (!result.ok) return refuse({ auth: result.code, reason: result.reason });
           const keyId = result.principal.keyId;
           if (keyId && (await this.app.get(KeyConnectionCount).count(keyId)) >= this.config.env.MAX_CONNECTIONS_PER_KEY) {
-            return refuse({ status: 429, reason: 'Too many connections for this API key' });
+            return refuse({ refusal: HandshakeRefusal.TooManyForKey, reason: 'Too many connections for this API key' });
           }
           this.app.get(HandshakeContexts).set(info.req, { principal: result.principal, clientAddress: address, acceptedExtensions: '' });
           done(true);
@@ -84,7 +91,7 @@ export class StreamWsAdapter extends WsAdapter {
           () => undefined,
           (error: unknown) => {
             this.log.error(`authentication failed: ${(error as Error).message}`);
-            refuse({ status: 503, reason: 'Authentication temporarily unavailable' });
+            refuse({ refusal: HandshakeRefusal.AuthUnavailable, reason: 'Authentication temporarily unavailable' });
           },
         );
       },
@@ -98,19 +105,19 @@ export class StreamWsAdapter extends WsAdapter {
   }
 
   /** Why a handshake is refused, checked before the upgrade so the client gets an HTTP answer. */
-  private refusal(request: IncomingMessage, origin: string | undefined, address: string): { status: number; reason: string } | null {
+  private refusal(request: IncomingMessage, origin: string | undefined, address: string): Refused | null {
     const registry = this.app.get(ConnectionRegistry);
-    if (registry.draining) return { status: 503, reason: 'Server shutting down; reconnect to another instance' };
+    if (registry.draining) return { refusal: HandshakeRefusal.Draining, reason: 'Server shutting down; reconnect to another instance' };
     if (!chooseSubprotocol(parseProtocolHeader(request.headers['sec-websocket-protocol']))) {
-      return { status: 400, reason: `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}` };
+      return { refusal: HandshakeRefusal.NoSubprotocol, reason: `Offer the Sec-WebSocket-Protocol ${SUBPROTOCOL_PROTO} or ${SUBPROTOCOL_JSON}` };
     }
     const allowed = this.config.env.ALLOWED_ORIGINS;
     // Browsers always send Origin; other clients may not, and are not subject to it.
     if (origin && allowed && allowed.length > 0 && !allowed.includes(origin)) {
-      return { status: 403, reason: `Origin ${origin} is not allowed` };
+      return { refusal: HandshakeRefusal.OriginNotAllowed, reason: `Origin ${origin} is not allowed` };
     }
     if (registry.connectionsFrom(address) >= this.config.env.MAX_CONNECTIONS_PER_ADDRESS) {
-      return { status: 429, reason: `Too many connections from ${address}` };
+      return { refusal: HandshakeRefusal.TooManyFromAddress, reason: `Too many connections from ${address}` };
     }
     return null;
   }

@@ -6,12 +6,14 @@ import WebSocket from 'ws';
 import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
 import { BiddingService } from '../auction/bidding.service';
+import { Clock } from '../auction/clock';
 import { nowMicros } from '../market/quote';
 import { AuctionFeedService } from './auction-feed.service';
 import { bidAnswer } from './auction-messages';
 import { CloseCode } from './close-codes';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
+import { errorReply, streamCodeOfAuth } from './stream-errors';
 import { StreamStats } from './stream-stats';
 import { INVALID_MESSAGE } from './stream-ws.adapter';
 import { SubscriptionService } from './subscription.service';
@@ -36,8 +38,8 @@ function refusal(message: ClientMessage | null, why: Refusal): ServerMessageInit
     return bidAnswer(requestId, message.placeBid.auctionId ?? '', message.placeBid.clientBidId ?? '', outcome);
   }
   return why === 'RATE_LIMITED'
-    ? { error: { requestId, code: ErrorCode.ERROR_CODE_RATE_LIMITED, message: 'too many messages; slow down' } }
-    : { error: { requestId, code: ErrorCode.ERROR_CODE_FORBIDDEN, message: 'these credentials do not allow reading the feed' } };
+    ? errorReply(requestId, ErrorCode.ERROR_CODE_RATE_LIMITED, 'too many messages; slow down')
+    : errorReply(requestId, ErrorCode.ERROR_CODE_FORBIDDEN, 'these credentials do not allow reading the feed');
 }
 
 /** The `/v1/stream` endpoint: decoded client messages in, service calls, encoded replies out. */
@@ -53,6 +55,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly auth: AuthService,
     private readonly bidding: BiddingService,
     private readonly auctionFeed: AuctionFeedService,
+    private readonly clock: Clock,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
@@ -74,7 +77,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   async onPlaceBid(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): Promise<void> {
     const connection = this.admit(ws, message);
     if (!connection) return;
-    const receivedAt = Date.now(); // the server's clock decides, never the client's
+    const receivedAt = this.clock.now(); // the auction clock decides, never the client's
     const bid = message.placeBid!;
     const auctionId = bid.auctionId ?? '';
     const clientBidId = bid.clientBidId ?? '';
@@ -138,7 +141,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (!connection) return;
     const result = await this.auth.refresh(connection.principal, message.refreshToken!.token ?? '');
     if (!result.ok) {
-      connection.send(this.encoder.message({ error: { requestId: message.id, code: ErrorCode.ERROR_CODE_UNAUTHENTICATED, message: result.reason } }));
+      connection.send(this.encoder.message(errorReply(message.id, streamCodeOfAuth(result.code), result.reason)));
       return;
     }
     connection.principal = { ...connection.principal, expiresAt: result.expiresAt };
@@ -149,7 +152,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage(INVALID_MESSAGE)
   onInvalid(@ConnectedSocket() ws: WebSocket, @MessageBody() failure: Extract<DecodeResult, { ok: false }>): void {
     this.stats.clientErrors++;
-    this.withConnection(ws, () => [{ error: { requestId: failure.requestId, code: failure.code, message: failure.reason } }], null);
+    this.withConnection(ws, () => [errorReply(failure.requestId, failure.code, failure.reason)], null);
   }
 
   private withConnection(ws: WebSocket, handle: (connection: Connection) => ServerMessageInit[], message: ClientMessage | null): void {

@@ -6,6 +6,7 @@ import { MarketDataService } from '../market/market-data.service';
 import type { Connection, Subscription } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService, toTick } from './fanout.service';
+import { errorReply, subscribeRejectReply } from './stream-errors';
 import { ErrorCode } from './wire/messages';
 import type { ServerMessageInit } from './wire/messages';
 
@@ -76,11 +77,11 @@ export class SubscriptionService implements OnModuleInit {
       replies.push({ subscribeAck: { requestId, symbols: accepted.map((s) => s.symbol), maxRate: rate } });
     }
     if (unknown.length > 0) {
-      replies.push(rejectReply(requestId, unknown, ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL, 'not in the instrument catalogue'));
+      replies.push(subscribeRejectReply(requestId, unknown, ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL, 'not in the instrument catalogue'));
     }
     if (overLimit.length > 0) {
       const why = `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`;
-      replies.push(rejectReply(requestId, overLimit, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, why));
+      replies.push(subscribeRejectReply(requestId, overLimit, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, why));
     }
     if (accepted.length > 0) replies.push({ snapshot: this.snapshot(requestId, accepted) });
     return replies;
@@ -148,12 +149,4 @@ function slowRate(requested: number, limit: number): number {
 
 function uniqueSymbols(symbols: string[]): string[] {
   return [...new Set(symbols.map((s) => s.trim().toUpperCase()))];
-}
-
-export function errorReply(requestId: number, code: ErrorCode, message: string): ServerMessageInit {
-  return { error: { requestId, code, message } };
-}
-
-function rejectReply(requestId: number, symbols: string[], code: ErrorCode, message: string): ServerMessageInit {
-  return { subscribeReject: { requestId, symbols, code, message } };
 }

@@ -1,5 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { handshakeStatus } from '../http/http-errors';
+import { HandshakeRefusal } from './handshake-refusals';
 import { declineUnacceptableDeflate } from './wire/subprotocol';
 
 export const STREAM_PATH = '/v1/stream';
@@ -16,15 +19,16 @@ export function guardUpgrades(server: Server, deflateWindowBits: number, servesS
     try {
       url = new URL(request.url ?? '', `http://${request.headers.host ?? ''}`);
     } catch {
-      return refuse(socket, 400, 'Bad Request', 'Invalid request target or Host header');
+      return refuse(socket, HandshakeRefusal.BadRequestTarget, 'Invalid request target or Host header');
     }
-    if (url.pathname !== STREAM_PATH || !servesStream) return refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}; connect to ${STREAM_PATH}`);
+    if (url.pathname !== STREAM_PATH || !servesStream) return refuse(socket, HandshakeRefusal.UnknownPath, `No WebSocket endpoint at ${url.pathname}; connect to ${STREAM_PATH}`);
     declineUnacceptableDeflate(request.headers, deflateWindowBits);
   });
 }
 
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
+function refuse(socket: Duplex, refusal: HandshakeRefusal, body: string): void {
   if (!socket.writable) return;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const status = handshakeStatus(refusal);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   socket.destroy();
 }

@@ -7,6 +7,7 @@ import type { BidderIdentity } from '../auction/auction.types';
 import { AuctionsService } from '../auction/auctions.service';
 import { BiddersService } from '../auction/bidders.service';
 import { BiddingService } from '../auction/bidding.service';
+import { Clock } from '../auction/clock';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { decideBotBid, makeBots } from './bidding-bots';
@@ -40,6 +41,7 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
     private readonly bidding: BiddingService,
     private readonly bidders: BiddersService,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -100,7 +102,7 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
       priceScale: 2,
       startingPrice,
       reservePrice: withReserve ? startingPrice * uniformInt(this.rng, 15, 30) / 10 : undefined,
-      endAt: new Date(Date.now() + minutes * 60_000).toISOString(),
+      endAt: new Date(this.clock.now() + minutes * 60_000).toISOString(),
       softCloseWindowSeconds: 30,
       softCloseExtensionSeconds: 30,
     });
@@ -110,14 +112,15 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
     if (this.open.length === 0 || this.bots.length === 0) return;
     const auction = this.open[uniformInt(this.rng, 0, this.open.length - 1)];
     const { bot, identity } = this.bots[uniformInt(this.rng, 0, this.bots.length - 1)];
-    const bid = decideBotBid(bot, identity.pseudonym, auction, Date.now(), this.rng);
+    const now = this.clock.now();
+    const bid = decideBotBid(bot, identity.pseudonym, auction, now, this.rng);
     if (!bid) return;
     const outcome = await this.bidding.placeBid(identity, {
       auctionId: auction.id,
       amount: bid.amount,
       maxAmount: bid.maxAmount,
-      clientBidId: `${bot.handle}-${Date.now()}-${uniformInt(this.rng, 0, 1e9)}`,
-      receivedAt: Date.now(),
+      clientBidId: `${bot.handle}-${now}-${uniformInt(this.rng, 0, 1e9)}`,
+      receivedAt: now,
     });
     // Keep the local view current so the next bot decides on fresh prices.
     if (outcome.accepted) Object.assign(auction, { currentPrice: outcome.price, nextMinimum: outcome.nextMinimum, endAtMs: outcome.endAt, leader: outcome.leading ? identity.pseudonym : auction.leader });

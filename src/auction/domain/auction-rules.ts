@@ -84,7 +84,12 @@ export function minimumNextBid(terms: AuctionTerms, book: AuctionBook): number {
 
 export function reserveMet(terms: AuctionTerms, book: AuctionBook): boolean {
   if (terms.reservePrice === null) return true;
-  return book.leaderId !== null && book.currentPrice >= terms.reservePrice;
+  return book.leaderId !== null && meetsReserve(terms.reservePrice, book.currentPrice);
+}
+
+/** The reserve rule itself: a leading price meets the reserve (none: always) at or above it. */
+export function meetsReserve(reservePrice: number | null, price: number): boolean {
+  return reservePrice === null || price >= reservePrice;
 }
 
 /** Decides one bid against the book as it stands; returns a new book and never mutates its inputs. */

@@ -1,0 +1,27 @@
+/**
+ * The auth feature's error vocabulary. Each transport maps a code in one place: HTTP
+ * (REST and the WebSocket handshake) in src/http/http-errors.ts, stream replies in
+ * src/gateway/stream-errors.ts. docs/protocol.md lists them.
+ */
+export enum AuthErrorCode {
+  /** No credential given where one is required. */
+  CredentialsRequired = 'CREDENTIALS_REQUIRED',
+  /** A credential was given but is invalid, expired, revoked or for another subject. */
+  InvalidCredentials = 'INVALID_CREDENTIALS',
+  /** Valid credentials without the scope (or identity) the request needs. */
+  Forbidden = 'FORBIDDEN',
+  /** The admin API is disabled: ADMIN_TOKEN is not set. */
+  AdminDisabled = 'ADMIN_DISABLED',
+  /** No live API key with that id. */
+  KeyNotFound = 'KEY_NOT_FOUND',
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = AuthError.name;
+  }
+}

@@ -1,0 +1,75 @@
+import { Catch, HttpStatus } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { AuctionError, AuctionErrorCode } from '../auction/auction-errors';
+import { AuthError, AuthErrorCode } from '../auth/auth-errors';
+import { HandshakeRefusal } from '../gateway/handshake-refusals';
+
+/**
+ * The HTTP transport's one mapping from every feature's error codes to a status: REST
+ * answers and WebSocket handshake refusals alike. The switches are exhaustive, so a new
+ * code does not compile until it has a status (and docs/protocol.md a row).
+ */
+export function authStatus(code: AuthErrorCode): HttpStatus {
+  switch (code) {
+    case AuthErrorCode.CredentialsRequired:
+    case AuthErrorCode.InvalidCredentials:
+      return HttpStatus.UNAUTHORIZED;
+    case AuthErrorCode.Forbidden:
+    case AuthErrorCode.AdminDisabled:
+      return HttpStatus.FORBIDDEN;
+    case AuthErrorCode.KeyNotFound:
+      return HttpStatus.NOT_FOUND;
+  }
+}
+
+export function auctionStatus(code: AuctionErrorCode): HttpStatus {
+  switch (code) {
+    case AuctionErrorCode.InvalidIncrements:
+    case AuctionErrorCode.InvalidSchedule:
+    case AuctionErrorCode.InvalidReserve:
+      return HttpStatus.BAD_REQUEST;
+    case AuctionErrorCode.AuctionNotFound:
+      return HttpStatus.NOT_FOUND;
+  }
+}
+
+export function handshakeStatus(refusal: HandshakeRefusal): HttpStatus {
+  switch (refusal) {
+    case HandshakeRefusal.BadRequestTarget:
+    case HandshakeRefusal.NoSubprotocol:
+      return HttpStatus.BAD_REQUEST;
+    case HandshakeRefusal.UnknownPath:
+      return HttpStatus.NOT_FOUND;
+    case HandshakeRefusal.OriginNotAllowed:
+      return HttpStatus.FORBIDDEN;
+    case HandshakeRefusal.TooManyFromAddress:
+    case HandshakeRefusal.TooManyForKey:
+      return HttpStatus.TOO_MANY_REQUESTS;
+    case HandshakeRefusal.Draining:
+    case HandshakeRefusal.AuthUnavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+  }
+}
+
+/** The JSON body of a REST error: Nest's usual fields plus the stable `code` to switch on. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  error: string;
+}
+
+export function errorBody(status: number, code: string, message: string): ErrorBody {
+  return { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' };
+}
+
+/** Answers a feature error thrown by a controller, service or guard. */
+@Catch(AuthError, AuctionError)
+export class FeatureErrorFilter implements ExceptionFilter {
+  catch(error: AuthError | AuctionError, host: ArgumentsHost): void {
+    const status = error instanceof AuthError ? authStatus(error.code) : auctionStatus(error.code);
+    host.switchToHttp().getResponse<Response>().status(status).json(errorBody(status, error.code, error.message));
+  }
+}
