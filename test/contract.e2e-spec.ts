@@ -1,11 +1,11 @@
 import '../src/gateway/wire/protobuf-numbers';
-import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { ConnectionRegistry } from '../src/gateway/connection-registry.service';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { pollUntil } from './support/poll';
 import { startTestPlatform, UNLIMITED } from './support/platform';
+import { rawHttp, upgradeRequest } from './support/raw-socket';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
@@ -181,18 +181,8 @@ describe('the contract, answer by answer', () => {
   });
 
   describe('handshakes', () => {
-    /** A hand-built HTTP request over raw TCP; resolves with everything the server sent until it closed. */
-    const raw = (request: string) => new Promise<string>((resolve) => {
-      const socket = tcpConnect(Number(new URL(platform.url).port), '127.0.0.1');
-      let answer = '';
-      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-      socket.on('close', () => resolve(answer));
-      socket.on('error', () => undefined);
-      socket.write(request);
-    });
-    const upgrade = (target: string, host = 'localhost') =>
-      `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: bidtape.v1.proto\r\n\r\n`;
+    const raw = (request: string) => rawHttp(Number(new URL(platform.url).port), request);
+    const upgrade = (target: string, host = 'localhost') => upgradeRequest(target, { Host: host });
 
     it.each(['/v1/streamX', '/', '/v1/stream/'])('answers an upgrade on %s with a well-formed 404', async (target) => {
       const answer = await raw(upgrade(target));

@@ -7,6 +7,7 @@ import { bidtape } from '../src/generated/bidtape';
 import { createAuction } from './support/auctions';
 import { quoteFor, startTestPlatform, UNLIMITED } from './support/platform';
 import type { TestPlatform } from './support/platform';
+import { frame, rawHttp, rawStream, upgradeRequest } from './support/raw-socket';
 import { StreamClient } from './support/stream-client';
 
 const pb = bidtape.v1;
@@ -120,4 +121,106 @@ describe(`fuzz: ${FRAMES} hostile frames over real sockets`, () => {
     global.gc?.();
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
   }, 120_000);
+});
+
+/** Close codes for hostile frames, all documented in docs/protocol.md (Close codes). */
+const FRAME_CLOSES = new Set([1002, 1007, 1009]);
+/** Statuses a hostile handshake may get, all in docs/protocol.md's handshake table. */
+const HANDSHAKE_STATUSES = new Set([400, 401, 403, 404, 405, 429, 431, 503]);
+const WELL_FORMED_RESPONSE = /^HTTP\/1\.1 (\d{3}) [^\r\n]+\r\n(?:[^\r\n]+\r\n)*\r\n/;
+
+describe('fuzz over raw TCP: hand-built HTTP requests and RFC 6455 frames', () => {
+  let platform: TestPlatform;
+  let port: number;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ ...UNLIMITED, MAX_MESSAGE_BYTES: '4096', DEFLATE_ENABLED: 'true' });
+    port = Number(new URL(platform.url).port);
+  });
+  afterAll(() => platform.stop());
+
+  it.each<[string, string | Buffer, number]>([
+    ['an upgrade on an unknown path', upgradeRequest('/v1/streamX'), 404],
+    ['an upgrade on the root', upgradeRequest('/'), 404],
+    ['a POST upgrade', upgradeRequest().replace(/^GET/, 'POST'), 405],
+    ['no Sec-WebSocket-Key', upgradeRequest('/v1/stream', { 'Sec-WebSocket-Key': '' }), 400],
+    ['WebSocket version 12', upgradeRequest('/v1/stream', { 'Sec-WebSocket-Version': '12' }), 400],
+    ['no bidtape subprotocol', upgradeRequest('/v1/stream', { 'Sec-WebSocket-Protocol': 'chat' }), 400],
+    ['a Host header with a space', upgradeRequest('/v1/stream', { Host: 'a b' }), 400],
+    ['headers over 16 KiB', upgradeRequest('/v1/stream', { 'X-Padding': 'x'.repeat(17 * 1024) }), 431],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
+    ['binary garbage', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a]), 400],
+    ['an invalid API key', upgradeRequest('/v1/stream', { 'X-Api-Key': 'btk_not-a-key' }), 401],
+  ])('answers %s with a well-formed, documented HTTP status', async (_name, request, status) => {
+    const answer = await rawHttp(port, request);
+    const match = WELL_FORMED_RESPONSE.exec(answer);
+    expect(match?.[1]).toBe(String(status));
+    expect(HANDSHAKE_STATUSES.has(status)).toBe(true);
+  });
+
+  const ping = Buffer.from(pb.ClientMessage.encode({ id: 7, ping: { clientTime: 1 } }).finish());
+  const closePayload = (code: number) => Buffer.from([code >> 8, code & 0xff]);
+  it.each<[string, Buffer, number, Record<string, string>?]>([
+    ['an unmasked client frame', frame({ opcode: 2, payload: ping, masked: false }), 1002],
+    ['RSV2 set', frame({ opcode: 2, payload: ping, rsv: 2 }), 1002],
+    ['RSV1 set without deflate negotiated', frame({ opcode: 2, payload: ping, rsv: 4 }), 1002],
+    ['a reserved opcode', frame({ opcode: 3, payload: ping }), 1002],
+    ['a ping over 125 bytes', frame({ opcode: 9, payload: Buffer.alloc(126) }), 1002],
+    ['a fragmented ping', frame({ opcode: 9, fin: false, payload: Buffer.from('x') }), 1002],
+    ['a continuation with nothing to continue', frame({ opcode: 0, payload: ping }), 1002],
+    ['a close frame with a one-byte payload', frame({ opcode: 8, payload: Buffer.from([3]) }), 1002],
+    ['a close frame with code 999', frame({ opcode: 8, payload: closePayload(999) }), 1002],
+    ['a frame claiming 2^40 bytes', frame({ opcode: 2, payload: Buffer.alloc(8), claimedLength: 2 ** 40 }), 1009],
+    ['a message over MAX_MESSAGE_BYTES in fragments', Buffer.concat([frame({ opcode: 2, fin: false, payload: Buffer.alloc(3000) }), frame({ opcode: 0, payload: Buffer.alloc(3000) })]), 1009],
+    ['invalid UTF-8 on the JSON subprotocol', frame({ opcode: 1, payload: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]) }), 1007, { 'Sec-WebSocket-Protocol': 'bidtape.v1.json' }],
+    ['compressed data that does not inflate', frame({ opcode: 2, rsv: 4, payload: Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0x00]) }), 1007, { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }],
+  ])('closes on %s with its documented code', async (_name, bytes, code, headers = {}) => {
+    const ending = await rawStream(port, upgradeRequest('/v1/stream', headers), bytes);
+    expect(ending.handshake).toMatch(/^HTTP\/1\.1 101 /);
+    expect(ending.closeCode).toBe(code);
+    expect(FRAME_CLOSES.has(code)).toBe(true);
+  });
+
+  it('answers a valid hand-built frame and echoes a clean close', async () => {
+    const answered = await rawStream(port, upgradeRequest(), frame({ opcode: 2, payload: ping }), 500);
+    expect(answered).toMatchObject({ dataFrames: 1, stillOpen: true });
+    const closed = await rawStream(port, upgradeRequest(), frame({ opcode: 8, payload: closePayload(1000) }));
+    expect(closed).toMatchObject({ closeCode: 1000, stillOpen: false });
+  });
+
+  it('gives 600 connections of random frames a documented close, or keeps them open, and stays up', async () => {
+    const rng = xoroshiro128plus(20261201);
+    const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => uniformInt(rng, 0, 255)));
+    const randomFrame = () => {
+      const payload = uniformInt(rng, 0, 3) === 0 ? ping : randomBytes(uniformInt(rng, 0, 300));
+      return frame({
+        fin: uniformInt(rng, 0, 3) > 0,
+        rsv: uniformInt(rng, 0, 3) === 0 ? uniformInt(rng, 1, 7) : 0,
+        opcode: [0, 1, 2, 2, 2, 3, 8, 9, 10, 11, 15][uniformInt(rng, 0, 10)],
+        masked: uniformInt(rng, 0, 15) > 0,
+        payload,
+        claimedLength: uniformInt(rng, 0, 7) === 0 ? uniformInt(rng, 0, 2 ** 20) : undefined,
+      });
+    };
+    const cases = Array.from({ length: 600 }, () => {
+      const frames = [randomFrame(), randomFrame()];
+      const sentClose = frames.map((f) => ((f[0] & 0x0f) === 8 && (f[0] & 0x70) === 0 ? f : null)).find(Boolean);
+      return { bytes: Buffer.concat(frames), sentClose: Boolean(sentClose) };
+    });
+    const undocumented: string[] = [];
+    let refusedByCode = 0;
+    for (let i = 0; i < cases.length; i += 60) {
+      await Promise.all(cases.slice(i, i + 60).map(async ({ bytes, sentClose }) => {
+        const ending = await rawStream(port, upgradeRequest(), bytes, 400);
+        if (!ending.handshake.startsWith('HTTP/1.1 101')) return undocumented.push(`handshake: ${ending.handshake.slice(0, 40)}`);
+        if (ending.stillOpen) return;
+        // A well-formed close from the client is echoed with the client's own code (RFC 6455 5.5.1).
+        if (ending.closeCode !== null && FRAME_CLOSES.has(ending.closeCode)) return refusedByCode++;
+        if (ending.closeCode !== null && sentClose) return;
+        undocumented.push(`closed with ${ending.closeCode ?? 'no close frame'} after ${bytes.subarray(0, 12).toString('hex')}`);
+      }));
+    }
+    expect(undocumented).toEqual([]);
+    expect(refusedByCode).toBeGreaterThan(cases.length / 4); // the frames were hostile enough to be refused
+    expect((await fetch(`${platform.url}/health`)).status).toBe(200);
+  }, 60_000);
 });

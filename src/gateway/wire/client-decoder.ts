@@ -1,4 +1,4 @@
-import { checkDecodedClientMessage, checkJsonClientMessage } from './field-check';
+import { checkClientMessageWire, checkDecodedClientMessage, checkJsonClientMessage } from './field-check';
 import { ErrorCode, pb } from './messages';
 import type { ClientMessage } from './messages';
 import { Encoding } from './subprotocol';
@@ -20,6 +20,9 @@ export function decodeClientMessage(data: Buffer, isBinary: boolean, encoding: E
     } catch (error) {
       return fail(ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, `not a ClientMessage: ${(error as Error).message}`, leadingId(data));
     }
+    // A wrapped id must not be echoed as if it were the client's: take it from the wire.
+    const wireProblem = checkClientMessageWire(data);
+    if (wireProblem) return fail(ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, `not a ClientMessage: ${wireProblem}`, leadingId(data));
     const problem = checkDecodedClientMessage(message);
     if (problem) return fail(ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, `not a ClientMessage: ${problem}`, message.id);
     return withKind(message);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Root } from 'protobufjs/light';
+import { Reader, Root, Type as MessageType } from 'protobufjs/light';
 import type { Field, Type } from 'protobufjs/light';
 import type { INamespace } from 'protobufjs/light';
 
@@ -36,6 +36,48 @@ const INTEGER = /^-?\d+$/;
  */
 export function checkJsonClientMessage(object: Record<string, unknown>): string | null {
   return checkObject(CLIENT_MESSAGE, object, '', true);
+}
+
+/**
+ * Binary subprotocol, before decoding: a 32-bit integer field whose varint holds more than 32
+ * bits is refused (the runtime would keep the low 32 bits: a max_rate of 2^32 would read as 0).
+ * Call only on bytes that decode; returns the problem, or null.
+ */
+export function checkClientMessageWire(data: Uint8Array): string | null {
+  try {
+    const reader = Reader.create(data);
+    return checkWire(CLIENT_MESSAGE, reader, data.length, '');
+  } catch {
+    return null; // not decodable: the decoder reports it
+  }
+}
+
+const VARINT32: Record<string, [number, number]> = { int32: RANGES.int32, uint32: RANGES.uint32 };
+
+function checkWire(type: Type, reader: Reader, end: number, prefix: string): string | null {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const wireType = tag & 7;
+    const field = type.fieldsById[tag >>> 3] as Field | undefined;
+    const range = field ? VARINT32[field.type] : undefined;
+    if (field && range && wireType === 0) {
+      // Read the whole varint as 64 bits (as a number: exact enough to see it overflow 32).
+      const value = field.type === 'uint32' ? (reader.uint64() as unknown as number) : (reader.int64() as unknown as number);
+      if (value < range[0] || value > range[1]) return `${prefix}${field.name}: the varint holds ${value}, out of range for ${field.type}`;
+      continue;
+    }
+    if (field && wireType === 2) {
+      field.resolve();
+      if (field.resolvedType instanceof MessageType) {
+        const length = reader.uint32();
+        const problem = checkWire(field.resolvedType, reader, reader.pos + length, `${prefix}${field.name}.`);
+        if (problem) return problem;
+        continue;
+      }
+    }
+    reader.skipType(wireType);
+  }
+  return null;
 }
 
 /** Binary subprotocol: checks a decoded ClientMessage (64-bit values beyond 2^53 arrive rounded). */

@@ -7,6 +7,7 @@ import { ErrorCode, pb } from './messages';
 import { FrameEncoder, frameKind } from './outbound';
 import { chooseSubprotocol, Encoding, negotiatedDeflateWindowBits } from './subprotocol';
 import path from 'node:path';
+import { Writer } from 'protobufjs/minimal';
 
 interface FrameReceiver {
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
@@ -132,6 +133,27 @@ describe(decodeClientMessage.name, () => {
         }),
       { numRuns: 2000 },
     );
+  });
+
+  /** A ClientMessage written by hand: `id` and a SubscribeRequest whose max_rate varint is `maxRate`. */
+  const handWritten = (id: number, maxRate: number) => {
+    const inner = Writer.create().uint32((1 << 3) | 2).string('AAPL').uint32((2 << 3) | 0).uint64(maxRate).finish();
+    return Buffer.from(Writer.create().uint32((1 << 3) | 0).uint64(id).uint32((10 << 3) | 2).bytes(inner).finish());
+  };
+
+  it.each([
+    ['max_rate of 2^32 (would read as 0: unthrottled)', handWritten(3, 2 ** 32), 3, 'subscribe.maxRate'],
+    ['max_rate of 2^32 + 5', handWritten(3, 2 ** 32 + 5), 3, 'subscribe.maxRate'],
+    ['an id of 2^32 + 1 (would read as 1)', handWritten(2 ** 32 + 1, 5), 0, 'id'],
+  ])('refuses a binary 32-bit field whose varint is wider than 32 bits: %s', (_name, bytes, requestId, field) => {
+    const result = decodeClientMessage(bytes, true, Encoding.Proto);
+    expect(result).toMatchObject({ ok: false, code: ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, requestId });
+    expect(!result.ok && result.reason).toContain(field);
+  });
+
+  it('accepts the largest values 32-bit fields can carry', () => {
+    const result = decodeClientMessage(handWritten(2 ** 32 - 1, 2 ** 32 - 1), true, Encoding.Proto);
+    expect(result.ok && [result.message.id, result.message.subscribe!.maxRate]).toEqual([2 ** 32 - 1, 2 ** 32 - 1]);
   });
 
   it('reports frames of the wrong type', () => {
