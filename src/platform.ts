@@ -16,6 +16,7 @@ import { guardHandshakes } from './gateway/handshake-timeout';
 import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 import { guardUpgrades } from './gateway/upgrade-guard';
 import { serveWebAssets } from './web/static-assets';
+import { PROTOBUF_CONTENT_TYPE } from './gateway/publish.controller';
 import { StartupLogger } from './logging/startup-logger';
 import { FeatureErrorFilter } from './http/http-errors';
 
@@ -48,6 +49,10 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     });
     const servesStream = env.CLUSTER_ROLE !== 'feed';
     if (servesStream) serveWebAssets(app);
+    // A PublishRequest of MAX_PUBLISH_ITEMS items is larger than the parsers' default 100 KB;
+    // binary ones arrive as raw bytes.
+    app.useBodyParser('json', { limit: '4mb' });
+    app.useBodyParser('raw', { type: PROTOBUF_CONTENT_TYPE, limit: '4mb' });
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalFilters(new FeatureErrorFilter());

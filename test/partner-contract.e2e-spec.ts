@@ -52,7 +52,7 @@ const pythonReady = systemTool('protoc + python3-protobuf + python3-websockets',
 
   it('decodes real frames from a running server', async () => {
     const generated = mkdtempSync(path.join(tmpdir(), 'bidtape-py-'));
-    const protos = ['market', 'auction', 'stream'].map((f) => path.join(root, 'proto', 'bidtape', 'v1', `${f}.proto`));
+    const protos = ['market', 'auction', 'ingest', 'stream'].map((f) => path.join(root, 'proto', 'bidtape', 'v1', `${f}.proto`));
     execFileSync('protoc', ['-I', path.join(root, 'proto'), `--python_out=${generated}`, ...protos]);
     const published = platform.market.publish(quoteFor('EUR-USD'));
     // The server runs in this process: the client must run asynchronously, fed ticks meanwhile.

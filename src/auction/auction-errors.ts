@@ -1,3 +1,5 @@
+import { CodedError } from '../common/coded-error';
+
 /**
  * The auction feature's REST error vocabulary (bids have their own: BidRejection, mapped in
  * src/gateway/auction-messages.ts). HTTP statuses come from src/http/http-errors.ts;
@@ -14,12 +16,4 @@ export enum AuctionErrorCode {
   AuctionNotFound = 'AUCTION_NOT_FOUND',
 }
 
-export class AuctionError extends Error {
-  constructor(
-    readonly code: AuctionErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = AuctionError.name;
-  }
-}
+export class AuctionError extends CodedError<AuctionErrorCode> {}

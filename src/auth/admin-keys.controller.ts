@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { EventBus } from '../events/event-bus';
 import { isUuid } from '../auction/domain/ids';
 import { AdminGuard } from './admin.guard';
@@ -22,6 +22,13 @@ export class CreateApiKeyDto {
   @ArrayMinSize(1)
   @IsIn(ALL_SCOPES, { each: true })
   scopes!: Scope[];
+
+  @ApiPropertyOptional({ type: [String], example: ['ACME'], description: 'With feed:publish: the symbols this key may publish' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @Matches(/^[A-Z0-9][A-Z0-9._-]{0,31}$/, { each: true })
+  publishSymbols?: string[];
 }
 
 @ApiTags('admin')
@@ -37,7 +44,12 @@ export class AdminKeysController {
   /** Issues a key; the secret is in this response only. */
   @Post()
   async create(@Body() dto: CreateApiKeyDto): Promise<{ key: string } & ApiKeyRecord> {
-    const { key, record } = await this.keys.create(dto.name, [...new Set(dto.scopes)]);
+    const scopes = [...new Set(dto.scopes)];
+    const publishSymbols = [...new Set(dto.publishSymbols ?? [])];
+    if (publishSymbols.length > 0 && !scopes.includes('feed:publish')) {
+      throw new BadRequestException('publishSymbols needs the feed:publish scope');
+    }
+    const { key, record } = await this.keys.create(dto.name, scopes, publishSymbols);
     return { key, ...record };
   }
 

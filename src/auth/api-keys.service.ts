@@ -10,6 +10,8 @@ export interface ApiKeyRecord {
   name: string;
   prefix: string;
   scopes: Scope[];
+  /** With feed:publish: the symbols the key may publish. */
+  publishSymbols: string[];
   bidder: BidderIdentity | null;
   createdAt: string;
   revokedAt: string | null;
@@ -29,13 +31,13 @@ export class ApiKeysService {
     private readonly bidders: BiddersService,
   ) {}
 
-  async create(name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(name: string, scopes: Scope[], publishSymbols: string[] = []): Promise<{ key: string; record: ApiKeyRecord }> {
     const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
     const secret = randomBytes(32).toString('base64url');
     const bidder = scopes.includes('bid:write') ? await this.bidders.ensure(`key-${prefix}`) : null;
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO api_keys (name, prefix, secret_hash, scopes, bidder_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [name, prefix, sha256(secret), scopes, bidder?.id ?? null],
+      `INSERT INTO api_keys (name, prefix, secret_hash, scopes, bidder_id, publish_symbols) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [name, prefix, sha256(secret), scopes, bidder?.id ?? null, publishSymbols],
     );
     return { key: `btk_${prefix}_${secret}`, record: (await this.get(rows[0].id))! };
   }
@@ -76,7 +78,7 @@ export class ApiKeysService {
   }
 }
 
-const SELECT = `SELECT k.id, k.name, k.prefix, k.scopes, k.created_at, k.revoked_at, b.id AS bidder_id, b.handle, b.pseudonym
+const SELECT = `SELECT k.id, k.name, k.prefix, k.scopes, k.publish_symbols, k.created_at, k.revoked_at, b.id AS bidder_id, b.handle, b.pseudonym
   FROM api_keys k LEFT JOIN bidders b ON b.id = k.bidder_id`;
 
 interface KeyRow {
@@ -84,6 +86,7 @@ interface KeyRow {
   name: string;
   prefix: string;
   scopes: Scope[];
+  publish_symbols: string[];
   created_at: Date;
   revoked_at: Date | null;
   bidder_id: string | null;
@@ -97,6 +100,7 @@ function toRecord(r: KeyRow): ApiKeyRecord {
     name: r.name,
     prefix: r.prefix,
     scopes: r.scopes,
+    publishSymbols: r.publish_symbols,
     bidder: r.bidder_id ? { id: r.bidder_id, handle: r.handle!, pseudonym: r.pseudonym! } : null,
     createdAt: r.created_at.toISOString(),
     revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,

@@ -1,3 +1,5 @@
+import { CodedError } from '../common/coded-error';
+
 /**
  * The auth feature's error vocabulary. Each transport maps a code in one place: HTTP
  * (REST and the WebSocket handshake) in src/http/http-errors.ts, stream replies in
@@ -16,12 +18,4 @@ export enum AuthErrorCode {
   KeyNotFound = 'KEY_NOT_FOUND',
 }
 
-export class AuthError extends Error {
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = AuthError.name;
-  }
-}
+export class AuthError extends CodedError<AuthErrorCode> {}

@@ -6,10 +6,11 @@ import { BiddersService } from '../auction/bidders.service';
 import { AppConfig } from '../config/app-config';
 import { ApiKeysService } from './api-keys.service';
 import { AuthErrorCode } from './auth-errors';
-import { ALL_SCOPES } from './principal';
+import { ALL_SCOPES, DEFAULT_SCOPES } from './principal';
 import type { AuthResult, Principal, Scope } from './principal';
 
 const HANDLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Decides who a handshake is: a bearer token (signed JWT: issuer, audience and expiry
@@ -40,7 +41,7 @@ export class AuthService {
       const bidder = await this.bidders.ensure(verified.subject);
       return {
         ok: true,
-        principal: { kind: 'token', bidder, scopes: verified.scopes, subject: verified.subject, expiresAt: verified.expiresAt, keyId: null },
+        principal: { kind: 'token', bidder, scopes: verified.scopes, subject: verified.subject, expiresAt: verified.expiresAt, keyId: null, publishSymbols: NONE },
       };
     }
     if (apiKey) {
@@ -48,7 +49,10 @@ export class AuthService {
       if (!record) return { ok: false, code: AuthErrorCode.InvalidCredentials, reason: 'Invalid or revoked API key' };
       return {
         ok: true,
-        principal: { kind: 'key', bidder: record.bidder, scopes: new Set(record.scopes), subject: null, expiresAt: null, keyId: record.id },
+        principal: {
+          kind: 'key', bidder: record.bidder, scopes: new Set(record.scopes), subject: null, expiresAt: null, keyId: record.id,
+          publishSymbols: new Set(record.scopes.includes('feed:publish') ? record.publishSymbols : []),
+        },
       };
     }
     const handle = url.searchParams.get('bidder');
@@ -56,7 +60,7 @@ export class AuthService {
       if (!HANDLE.test(handle)) return { ok: false, code: AuthErrorCode.InvalidCredentials, reason: 'Invalid bidder handle' };
       return {
         ok: true,
-        principal: { kind: 'dev', bidder: await this.bidders.ensure(handle), scopes: new Set(ALL_SCOPES), subject: handle, expiresAt: null, keyId: null },
+        principal: { kind: 'dev', bidder: await this.bidders.ensure(handle), scopes: new Set(DEFAULT_SCOPES), subject: handle, expiresAt: null, keyId: null, publishSymbols: NONE },
       };
     }
     if (!this.config.env.AUTH_ANONYMOUS_READ) return { ok: false, code: AuthErrorCode.CredentialsRequired, reason: 'Credentials required: a bearer token or an API key' };
@@ -86,7 +90,7 @@ export class AuthService {
       });
       const subject = payload.sub!;
       if (!HANDLE.test(subject)) return { ok: false, reason: 'Token subject is not a valid bidder handle' };
-      const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : [...ALL_SCOPES];
+      const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : [...DEFAULT_SCOPES];
       const scopes = new Set(claimed.filter((s): s is Scope => (ALL_SCOPES as string[]).includes(s)));
       return { ok: true, subject, scopes, expiresAt: payload.exp! * 1000 };
     } catch (error) {
@@ -103,5 +107,5 @@ export class AuthService {
 }
 
 export function anonymous(): Principal {
-  return { kind: 'anonymous', bidder: null, scopes: new Set<Scope>(['feed:read']), subject: null, expiresAt: null, keyId: null };
+  return { kind: 'anonymous', bidder: null, scopes: new Set<Scope>(['feed:read']), subject: null, expiresAt: null, keyId: null, publishSymbols: NONE };
 }

@@ -1,8 +1,10 @@
 import type { BidderIdentity } from '../auction/auction.types';
 import type { AuthErrorCode } from './auth-errors';
 
-export type Scope = 'feed:read' | 'bid:write' | 'auction:write';
-export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write', 'auction:write'];
+export type Scope = 'feed:read' | 'bid:write' | 'auction:write' | 'feed:publish';
+export const ALL_SCOPES: readonly Scope[] = ['feed:read', 'bid:write', 'auction:write', 'feed:publish'];
+/** What tokens and development identities may do when they do not say: everything but publishing, which needs an API key. */
+export const DEFAULT_SCOPES: readonly Scope[] = ['feed:read', 'bid:write', 'auction:write'];
 
 /** Who is on a connection, decided once at the handshake. */
 export interface Principal {
@@ -16,6 +18,8 @@ export interface Principal {
   expiresAt: number | null;
   /** API key id, for revocation and per-key limits. */
   keyId: string | null;
+  /** The symbols this connection may publish (an API key with feed:publish); empty otherwise. */
+  publishSymbols: ReadonlySet<string>;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; code: AuthErrorCode; reason: string };

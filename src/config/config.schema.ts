@@ -90,6 +90,16 @@ export const envSchema = z.object({
     .refine((list) => list.every(isProxyEntry), { error: 'must be a comma list of IP addresses or CIDR ranges' })
     .optional(),
 
+  /** Items (quotes and trades together) one PublishRequest may carry. */
+  MAX_PUBLISH_ITEMS: int(1, 100_000).default(1000),
+  /** How far a published timestamp may be from the server's clock. */
+  PUBLISH_MAX_SKEW_MS: int(0, 86_400_000).default(5000),
+  /** How long 1 s and 1 m candles are kept; coarser ones are kept for good. */
+  CANDLE_RETENTION_1S_HOURS: int(1, 24 * 365).default(48),
+  CANDLE_RETENTION_1M_DAYS: int(1, 3650).default(30),
+  /** Share of simulated ticks that also print a trade, in percent. */
+  SIM_TRADE_PERCENT: int(0, 100).default(30),
+
   SIM_ENABLED: bool.default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(42),
   SIM_TICKS_PER_SECOND: int(1, 100_000).default(200),

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuctionClosedEvent, BidRecord, OutbidNotice } from '../auction/auction.types';
+import type { Candle } from '../market/candles';
 import type { Quote } from '../market/quote';
+import type { Trade } from '../market/trade';
 
 /** Why the gateway's copy of the market may be behind, or that it no longer is. */
 export type FeedHealth = { state: 'live' } | { state: 'stale'; reason: string };
@@ -9,6 +11,14 @@ export type FeedHealth = { state: 'live' } | { state: 'stale'; reason: string };
 export interface DomainEvents {
   /** A sequenced tick, on the process that sequenced it and on every gateway that received it. */
   'tick.published': Quote;
+  /** A sequenced trade, like a tick. */
+  'trade.published': Trade;
+  /** A candle changed (a price folded in) or closed. */
+  'candle.updated': Candle;
+  /** An instrument was added, retired or given another source: every process reloads its catalogue. */
+  'market.instruments.changed': { symbol: string; retired: boolean };
+  /** This process's catalogue now reflects a change (so a retired instrument's streams can end). */
+  'market.instruments.reloaded': { symbol: string; retired: boolean };
   /** Bids of one auction, committed in PostgreSQL, in seq order. */
   'auction.bids.committed': { auctionId: string; records: BidRecord[]; outbids: OutbidNotice[] };
   'auction.opened': { auctionId: string };
@@ -35,6 +45,10 @@ export type EventName = keyof DomainEvents;
  */
 export const EVENT_SCOPE: { readonly [K in EventName]: 'local' | 'cluster' } = {
   'tick.published': 'local',
+  'trade.published': 'local',
+  'candle.updated': 'local',
+  'market.instruments.changed': 'cluster',
+  'market.instruments.reloaded': 'local',
   'auction.bids.committed': 'cluster',
   'auction.opened': 'cluster',
   'auction.closed': 'cluster',

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { anonymous } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
+import type { CandleInterval } from '../market/candles';
 import type { ConsumerState } from './slow-consumer.policy';
 import type { InboundLimiter } from '../limits/token-bucket';
 import type { StreamStats } from './stream-stats';
@@ -37,6 +38,25 @@ export interface Subscription {
   lastSentSeq: number;
 }
 
+/** The trades of one symbol on one connection. */
+export interface TradeSubscription {
+  readonly connection: Connection;
+  readonly symbol: string;
+  /** Batches per second; 0: every trade as it happens. */
+  rate: number;
+  /** Newest trade seq sent. */
+  lastSentSeq: number;
+}
+
+/** The candles of one symbol at one interval on one connection. */
+export interface CandleSubscription {
+  readonly connection: Connection;
+  readonly symbol: string;
+  readonly interval: CandleInterval;
+  /** Forming-candle updates per second; 0: every update. Closes are always sent. */
+  rate: number;
+}
+
 export interface ConnectionOptions {
   /** Inbound message policy of this connection. */
   inbound: InboundLimiter;
@@ -55,7 +75,16 @@ export interface ConnectionOptions {
  * (ws only writes control frames itself).
  */
 export class Connection {
+  /** Quote subscriptions, by symbol. */
   readonly subscriptions = new Map<string, Subscription>();
+  readonly tradeSubscriptions = new Map<string, TradeSubscription>();
+  /** By symbol: one candle interval per symbol per connection. */
+  readonly candleSubscriptions = new Map<string, CandleSubscription>();
+
+  /** Market-data subscriptions of every channel (each counts toward the per-connection limit). */
+  get marketSubscriptionCount(): number {
+    return this.subscriptions.size + this.tradeSubscriptions.size + this.candleSubscriptions.size;
+  }
   consumer: ConsumerState = { kind: 'ok' };
   /** Cleared by each heartbeat sweep, set by a pong. */
   alive = true;

@@ -6,6 +6,8 @@ import { MarketDataService } from '../market/market-data.service';
 import type { Quote } from '../market/quote';
 import type { Connection, Subscription } from './connection';
 import { StreamStats } from './stream-stats';
+import { RateGroups } from './rate-groups';
+import { removeFrom, setOf } from './set-map';
 import { FrameEncoder } from './wire/outbound';
 import type { OutboundMessage } from './wire/outbound';
 
@@ -13,7 +15,6 @@ import type { OutboundMessage } from './wire/outbound';
 class RateGroup {
   window = new ConflationWindow();
   readonly bySymbol = new Map<string, Set<Subscription>>();
-  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -25,7 +26,7 @@ class RateGroup {
 @Injectable()
 export class FanoutService implements OnModuleInit, OnModuleDestroy {
   private readonly everyUpdate = new Map<string, Set<Subscription>>();
-  private readonly groups = new Map<number, RateGroup>();
+  private readonly groups = new RateGroups(() => new RateGroup(), (group) => this.flush(group));
   private unsubscribeEvents?: () => void;
 
   constructor(
@@ -41,7 +42,6 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribeEvents?.();
-    for (const group of this.groups.values()) clearInterval(group.timer);
     this.groups.clear();
   }
 
@@ -52,7 +52,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
       setOf(this.everyUpdate, symbol).add(subscription);
       return;
     }
-    const group = this.group(effectiveRate);
+    const group = this.groups.of(effectiveRate);
     group.window.track(symbol, this.market.latest(symbol)?.seq ?? 0);
     setOf(group.bySymbol, symbol).add(subscription);
   }
@@ -67,7 +67,6 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     if (!group) return;
     if (removeFrom(group.bySymbol, symbol, subscription)) group.window.untrack(symbol);
     if (group.bySymbol.size === 0) {
-      clearInterval(group.timer);
       this.groups.delete(effectiveRate);
     }
   }
@@ -95,14 +94,14 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
    * restarts from the current state. Subscribers are re-snapshotted by the caller.
    */
   rebase(): void {
-    for (const group of this.groups.values()) {
+    for (const group of this.groups) {
       group.window = new ConflationWindow();
       for (const symbol of group.bySymbol.keys()) group.window.track(symbol, this.market.latest(symbol)?.seq ?? 0);
     }
   }
 
   private onTick(quote: Quote): void {
-    for (const group of this.groups.values()) group.window.markChanged(quote.symbol);
+    for (const group of this.groups) group.window.markChanged(quote.symbol);
     const subscribers = this.everyUpdate.get(quote.symbol);
     if (!subscribers) return;
     const tick = toTick(quote, quote.seq);
@@ -112,19 +111,6 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
       subscription.lastSentSeq = quote.seq;
       subscription.connection.send(message);
     }
-  }
-
-  private group(rate: number): RateGroup {
-    let group = this.groups.get(rate);
-    if (!group) {
-      const created = new RateGroup();
-      // Node never fires an interval early, so two flushes are at least one period apart.
-      created.timer = setInterval(() => this.flush(created), 1000 / rate);
-      created.timer.unref();
-      this.groups.set(rate, created);
-      group = created;
-    }
-    return group;
   }
 
   private flush(group: RateGroup): void {
@@ -168,18 +154,4 @@ export function toTick(quote: Quote, firstSeq: number) {
     lastPrice: quote.lastPrice,
     timestampUs: quote.timestampUs,
   };
-}
-
-function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  return set;
-}
-
-/** Removes `value`; true when it was the last one under `key`. */
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean {
-  const set = map.get(key);
-  if (!set?.delete(value) || set.size > 0) return false;
-  map.delete(key);
-  return true;
 }

@@ -51,6 +51,6 @@ export class FeedStatusNotifier implements OnModuleInit, OnModuleDestroy {
         ? { state: pb.FeedState.FEED_STATE_LIVE, message: 'prices are live' }
         : { state: pb.FeedState.FEED_STATE_STALE, message: `prices may be stale: ${health.reason}` },
     });
-    for (const connection of this.connections.all()) if (connection.subscriptions.size > 0) connection.send(message);
+    for (const connection of this.connections.all()) if (connection.marketSubscriptionCount > 0) connection.send(message);
   }
 }

@@ -5,19 +5,23 @@ import { AppConfig } from '../config/app-config';
 import { MarketModule } from '../market/market.module';
 import { AuctionFeedService } from './auction-feed.service';
 import { ConnectionRegistry } from './connection-registry.service';
+import { CandleFanoutService } from './candle-fanout.service';
 import { FanoutService } from './fanout.service';
 import { FeedStatusNotifier } from './feed-status.notifier';
 import { HandshakeContexts } from './handshake-context';
+import { PublishController } from './publish.controller';
 import { CredentialsPolicy } from './policies/credentials.policy';
 import { HeartbeatPolicy } from './policies/heartbeat.policy';
 import { SlowConsumerService } from './policies/slow-consumer.service';
 import { StreamStats } from './stream-stats';
 import { StreamGateway } from './stream.gateway';
 import { SubscriptionService } from './subscription.service';
+import { TradeFanoutService } from './trade-fanout.service';
 import { FrameEncoder } from './wire/outbound';
 
 @Module({
   imports: [MarketModule, AuctionModule, AuthModule],
+  controllers: [PublishController],
   providers: [
     StreamStats,
     {
@@ -34,6 +38,8 @@ import { FrameEncoder } from './wire/outbound';
         ),
     },
     FanoutService,
+    TradeFanoutService,
+    CandleFanoutService,
     AuctionFeedService,
     SubscriptionService,
     ConnectionRegistry,

@@ -7,10 +7,13 @@ import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
 import { BiddingService } from '../auction/bidding.service';
 import { Clock } from '../auction/clock';
+import { AppConfig } from '../config/app-config';
+import { IngestService } from '../market/ingest.service';
 import { nowMicros } from '../market/quote';
 import { AuctionFeedService } from './auction-feed.service';
 import { bidAnswer } from './auction-messages';
 import { CloseCode } from './close-codes';
+import { publishAck, publishItemsOf } from './market-messages';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
 import { errorReply, streamCodeOfAuth } from './stream-errors';
@@ -39,7 +42,13 @@ function refusal(message: ClientMessage | null, why: Refusal): ServerMessageInit
   }
   return why === 'RATE_LIMITED'
     ? errorReply(requestId, ErrorCode.ERROR_CODE_RATE_LIMITED, 'too many messages; slow down')
-    : errorReply(requestId, ErrorCode.ERROR_CODE_FORBIDDEN, 'these credentials do not allow reading the feed');
+    : errorReply(
+        requestId,
+        ErrorCode.ERROR_CODE_FORBIDDEN,
+        message?.publish
+          ? 'these credentials do not allow publishing (an API key with feed:publish)'
+          : 'these credentials do not allow reading the feed',
+      );
 }
 
 /** The `/v1/stream` endpoint: decoded client messages in, service calls, encoded replies out. */
@@ -56,6 +65,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly bidding: BiddingService,
     private readonly auctionFeed: AuctionFeedService,
     private readonly clock: Clock,
+    private readonly ingest: IngestService,
+    private readonly config: AppConfig,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
@@ -115,17 +126,30 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   onSubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
     this.withConnection(ws, (connection) => {
       if (!can(connection.principal, 'feed:read')) return [refusal(message, 'FORBIDDEN')];
-      const request = message.subscribe!;
-      const maxRate = request.maxRate ?? undefined;
-      return this.subscriptions.subscribe(connection, message.id, request.symbols ?? [], maxRate);
+      return this.subscriptions.subscribe(connection, message.id, message.subscribe!);
     }, message);
   }
 
   @SubscribeMessage('unsubscribe')
   onUnsubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
+    const request = message.unsubscribe!;
     this.withConnection(ws, (connection) => [
-      this.subscriptions.unsubscribe(connection, message.id, message.unsubscribe!.symbols ?? []),
+      this.subscriptions.unsubscribe(connection, message.id, request.symbols ?? [], request.channels),
     ], message);
+  }
+
+  @SubscribeMessage('publish')
+  onPublish(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
+    this.withConnection(ws, (connection) => {
+      const { principal } = connection;
+      if (!can(principal, 'feed:publish') || !principal.keyId) return [refusal(message, 'FORBIDDEN')];
+      const items = publishItemsOf(message.publish!);
+      const limit = this.config.env.MAX_PUBLISH_ITEMS;
+      if (items.quotes.length + items.trades.length > limit) {
+        return [errorReply(message.id, ErrorCode.ERROR_CODE_INVALID_REQUEST, `at most ${limit} items per PublishRequest`)];
+      }
+      return [publishAck(message.id, this.ingest.publish({ keyId: principal.keyId, symbols: principal.publishSymbols }, items))];
+    }, message);
   }
 
   @SubscribeMessage('ping')

@@ -2,15 +2,24 @@ import { Injectable } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../market/instruments.service';
+import type { CandleInterval } from '../market/candles';
+import { CandlesService, MAX_CANDLE_HISTORY } from '../market/candles.service';
 import { MarketDataService } from '../market/market-data.service';
-import type { Connection, Subscription } from './connection';
+import type { bidtape } from '../generated/bidtape';
+import type { CandleSubscription, Connection, TradeSubscription } from './connection';
+import { EventBus } from '../events/event-bus';
 import { ConnectionRegistry } from './connection-registry.service';
+import { CandleFanoutService } from './candle-fanout.service';
 import { FanoutService, toTick } from './fanout.service';
+import { candleMessage, instrumentMessage, intervalEnum, intervalOf, tradeMessage } from './market-messages';
+import { TradeFanoutService } from './trade-fanout.service';
 import { errorReply, subscribeRejectReply } from './stream-errors';
-import { ErrorCode } from './wire/messages';
+import { ErrorCode, pb } from './wire/messages';
 import type { ServerMessageInit } from './wire/messages';
+import { FrameEncoder } from './wire/outbound';
 
 const MAX_SYMBOL_LENGTH = 32;
+type SubscribeRequest = bidtape.v1.ISubscribeRequest;
 
 /**
  * Subscribe and unsubscribe requests: validation, the per-connection limit, the rate a
@@ -25,76 +34,100 @@ export class SubscriptionService implements OnModuleInit {
     private readonly market: MarketDataService,
     private readonly fanout: FanoutService,
     private readonly connections: ConnectionRegistry,
+    private readonly trades: TradeFanoutService,
+    private readonly candleFanout: CandleFanoutService,
+    private readonly candles: CandlesService,
+    private readonly encoder: FrameEncoder,
+    private readonly events: EventBus,
   ) {}
 
   onModuleInit(): void {
     this.connections.onClosed((connection) => this.release(connection));
+    this.events.on('market.instruments.reloaded', ({ symbol, retired }) => {
+      if (retired) this.retire(symbol);
+    });
   }
 
-  subscribe(connection: Connection, requestId: number, symbols: string[], maxRate?: number | null): ServerMessageInit[] {
-    const { DEFAULT_MAX_RATE, MAX_RATE, MAX_SUBSCRIPTIONS_PER_CONNECTION, SLOW_CONSUMER_RATE } = this.config.env;
-    const requested = uniqueSymbols(symbols);
+  subscribe(connection: Connection, requestId: number, request: SubscribeRequest): ServerMessageInit[] {
+    const { DEFAULT_MAX_RATE, MAX_RATE, MAX_SUBSCRIPTIONS_PER_CONNECTION } = this.config.env;
+    const requested = uniqueSymbols(request.symbols ?? []);
     if (requested.length === 0 || requested.some((s) => s.length === 0)) {
       return [errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_REQUEST, 'subscribe needs at least one non-empty symbol')];
     }
-    const rate = maxRate ?? DEFAULT_MAX_RATE;
+    const rate = request.maxRate ?? DEFAULT_MAX_RATE;
     if (!Number.isInteger(rate) || rate < 0 || rate > MAX_RATE) {
       return [
         errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_RATE, `max_rate must be between 0 (every update) and ${MAX_RATE}`),
       ];
     }
+    const channels = channelsOf(request.channels);
+    if (typeof channels === 'string') return [errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_REQUEST, channels)];
+    const interval = intervalOf(request.candleInterval);
+    const historyCount = request.candleHistory || DEFAULT_CANDLE_HISTORY;
+    if (channels.has('candles')) {
+      if (!interval) return [errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_REQUEST, 'CHANNEL_CANDLES needs a candle_interval')];
+      if (historyCount > MAX_CANDLE_HISTORY) {
+        return [errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_REQUEST, `candle_history is at most ${MAX_CANDLE_HISTORY}`)];
+      }
+    }
 
     const unknown: string[] = [];
     const overLimit: string[] = [];
-    const accepted: Subscription[] = [];
-    let count = connection.subscriptions.size;
+    const accepted: string[] = [];
+    let count = connection.marketSubscriptionCount;
     for (const symbol of requested) {
       if (symbol.length > MAX_SYMBOL_LENGTH || !this.instruments.get(symbol)) {
         unknown.push(symbol);
         continue;
       }
-      let subscription = connection.subscriptions.get(symbol);
-      if (subscription) {
-        this.fanout.detach(subscription);
-      } else if (count >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+      const added = [...channels].filter((c) => !this.has(connection, symbol, c)).length;
+      if (count + added > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
         overLimit.push(symbol);
         continue;
-      } else {
-        subscription = { connection, symbol, requestedRate: rate, effectiveRate: rate, lastSentSeq: 0 };
-        connection.subscriptions.set(symbol, subscription);
-        count++;
       }
-      subscription.requestedRate = rate;
-      subscription.effectiveRate = connection.consumer.kind === 'degraded' ? slowRate(rate, SLOW_CONSUMER_RATE) : rate;
-      // The snapshot below carries the newest state: delivery continues after it.
-      subscription.lastSentSeq = this.market.latest(symbol)?.seq ?? 0;
-      this.fanout.attach(subscription);
-      accepted.push(subscription);
+      count += added;
+      if (channels.has('quotes')) this.subscribeQuotes(connection, symbol, rate);
+      if (channels.has('trades')) this.subscribeTrades(connection, symbol, rate);
+      if (channels.has('candles')) this.subscribeCandles(connection, symbol, interval!, rate);
+      accepted.push(symbol);
     }
 
     const replies: ServerMessageInit[] = [];
     if (accepted.length > 0) {
-      replies.push({ subscribeAck: { requestId, symbols: accepted.map((s) => s.symbol), maxRate: rate } });
+      replies.push({
+        subscribeAck: {
+          requestId, symbols: accepted, maxRate: rate, channels: [...channels].map(channelEnum),
+          candleInterval: channels.has('candles') ? intervalEnum(interval!) : undefined,
+        },
+      });
     }
     if (unknown.length > 0) {
       replies.push(subscribeRejectReply(requestId, unknown, ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL, 'not in the instrument catalogue'));
     }
     if (overLimit.length > 0) {
-      const why = `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`;
+      const why = `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection (each symbol and channel counts)`;
       replies.push(subscribeRejectReply(requestId, overLimit, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, why));
     }
-    if (accepted.length > 0) replies.push({ snapshot: this.snapshot(requestId, accepted) });
+    if (accepted.length > 0) {
+      replies.push({ snapshot: this.snapshot(requestId, accepted, channels) });
+      if (channels.has('candles')) {
+        for (const symbol of accepted) {
+          const candles = this.candles.recent(symbol, interval!, historyCount).map(candleMessage);
+          replies.push({ candleHistory: { symbol, interval: intervalEnum(interval!), candles } });
+        }
+      }
+    }
     return replies;
   }
 
-  unsubscribe(connection: Connection, requestId: number, symbols: string[]): ServerMessageInit {
+  unsubscribe(connection: Connection, requestId: number, symbols: string[], channelList?: bidtape.v1.Channel[] | null): ServerMessageInit {
+    const channels = channelsOf(channelList?.length ? channelList : ALL_CHANNEL_ENUMS);
     const removed: string[] = [];
+    if (typeof channels === 'string') return errorReply(requestId, ErrorCode.ERROR_CODE_INVALID_REQUEST, channels);
     for (const symbol of uniqueSymbols(symbols)) {
-      const subscription = connection.subscriptions.get(symbol);
-      if (!subscription) continue;
-      this.fanout.detach(subscription);
-      connection.subscriptions.delete(symbol);
-      removed.push(symbol);
+      let any = false;
+      for (const channel of channels) any = this.drop(connection, symbol, channel) || any;
+      if (any) removed.push(symbol);
     }
     return { unsubscribeAck: { requestId, symbols: removed } };
   }
@@ -105,16 +138,35 @@ export class SubscriptionService implements OnModuleInit {
    * after {@link FanoutService.rebase}.
    */
   resnapshot(connection: Connection): ServerMessageInit | null {
-    if (connection.subscriptions.size === 0) return null;
-    const subscriptions = [...connection.subscriptions.values()];
-    for (const s of subscriptions) s.lastSentSeq = this.market.latest(s.symbol)?.seq ?? 0;
-    return { snapshot: this.snapshot(0, subscriptions) };
+    const symbols = new Set([...connection.subscriptions.keys(), ...connection.tradeSubscriptions.keys()]);
+    if (symbols.size === 0) return null;
+    for (const s of connection.subscriptions.values()) s.lastSentSeq = this.market.latest(s.symbol)?.seq ?? 0;
+    for (const s of connection.tradeSubscriptions.values()) s.lastSentSeq = this.market.lastTrade(s.symbol)?.seq ?? 0;
+    const channels = new Set<ChannelName>([
+      ...(connection.subscriptions.size > 0 ? (['quotes'] as const) : []),
+      ...(connection.tradeSubscriptions.size > 0 ? (['trades'] as const) : []),
+    ]);
+    return { snapshot: this.snapshot(0, [...symbols], channels) };
   }
 
   /** Drops every subscription of a closed connection. */
   release(connection: Connection): void {
     for (const subscription of connection.subscriptions.values()) this.fanout.detach(subscription);
+    for (const subscription of connection.tradeSubscriptions.values()) this.trades.detach(subscription);
+    for (const subscription of connection.candleSubscriptions.values()) this.candleFanout.detach(subscription);
     connection.subscriptions.clear();
+    connection.tradeSubscriptions.clear();
+    connection.candleSubscriptions.clear();
+  }
+
+  /** An instrument left the catalogue: its subscriptions end, each connection told once. */
+  retire(symbol: string): void {
+    for (const connection of this.connections.all()) {
+      let any = false;
+      for (const channel of CHANNELS) any = this.drop(connection, symbol, channel) || any;
+      if (any) connection.send(this.encoder.message({ instrumentRetired: { symbol, message: `${symbol} was retired from the catalogue` } }));
+    }
+    this.market.forget(symbol);
   }
 
   /** Conflates every subscription of a slow connection to at most the slow-consumer rate. */
@@ -128,18 +180,105 @@ export class SubscriptionService implements OnModuleInit {
     for (const s of connection.subscriptions.values()) this.fanout.changeRate(s, s.requestedRate);
   }
 
-  private snapshot(requestId: number, subscriptions: Subscription[]) {
+  private snapshot(requestId: number, symbols: string[], channels: ReadonlySet<ChannelName>) {
     return {
       requestId,
-      symbols: subscriptions.map((s) => {
-        const latest = this.market.latest(s.symbol);
+      symbols: symbols.map((symbol) => {
+        const latest = channels.has('quotes') ? this.market.latest(symbol) : undefined;
+        const lastTrade = channels.has('trades') ? this.market.lastTrade(symbol) : undefined;
         return {
-          instrument: this.instruments.get(s.symbol),
+          instrument: instrumentMessage(this.instruments.get(symbol)!),
           latest: latest ? toTick(latest, latest.seq) : null,
+          lastTrade: lastTrade ? tradeMessage(lastTrade) : null,
           epoch: this.market.epoch,
         };
       }),
     };
+  }
+
+  private has(connection: Connection, symbol: string, channel: ChannelName): boolean {
+    switch (channel) {
+      case 'quotes': return connection.subscriptions.has(symbol);
+      case 'trades': return connection.tradeSubscriptions.has(symbol);
+      case 'candles': return connection.candleSubscriptions.has(symbol);
+    }
+  }
+
+  private subscribeQuotes(connection: Connection, symbol: string, rate: number): void {
+    let subscription = connection.subscriptions.get(symbol);
+    if (subscription) this.fanout.detach(subscription);
+    else connection.subscriptions.set(symbol, (subscription = { connection, symbol, requestedRate: rate, effectiveRate: rate, lastSentSeq: 0 }));
+    subscription.requestedRate = rate;
+    subscription.effectiveRate = connection.consumer.kind === 'degraded' ? slowRate(rate, this.config.env.SLOW_CONSUMER_RATE) : rate;
+    // The snapshot carries the newest state: delivery continues after it.
+    subscription.lastSentSeq = this.market.latest(symbol)?.seq ?? 0;
+    this.fanout.attach(subscription);
+  }
+
+  private subscribeTrades(connection: Connection, symbol: string, rate: number): void {
+    const previous = connection.tradeSubscriptions.get(symbol);
+    if (previous) this.trades.detach(previous);
+    const subscription: TradeSubscription = { connection, symbol, rate, lastSentSeq: this.market.lastTrade(symbol)?.seq ?? 0 };
+    connection.tradeSubscriptions.set(symbol, subscription);
+    this.trades.attach(subscription);
+  }
+
+  private subscribeCandles(connection: Connection, symbol: string, interval: CandleInterval, rate: number): void {
+    const previous = connection.candleSubscriptions.get(symbol);
+    if (previous) this.candleFanout.detach(previous);
+    const subscription: CandleSubscription = { connection, symbol, interval, rate };
+    connection.candleSubscriptions.set(symbol, subscription);
+    this.candleFanout.attach(subscription);
+  }
+
+  /** Ends one channel of a symbol; true when it was subscribed. */
+  private drop(connection: Connection, symbol: string, channel: ChannelName): boolean {
+    switch (channel) {
+      case 'quotes': {
+        const s = connection.subscriptions.get(symbol);
+        if (s) this.fanout.detach(s);
+        return connection.subscriptions.delete(symbol);
+      }
+      case 'trades': {
+        const s = connection.tradeSubscriptions.get(symbol);
+        if (s) this.trades.detach(s);
+        return connection.tradeSubscriptions.delete(symbol);
+      }
+      case 'candles': {
+        const s = connection.candleSubscriptions.get(symbol);
+        if (s) this.candleFanout.detach(s);
+        return connection.candleSubscriptions.delete(symbol);
+      }
+    }
+  }
+}
+
+type ChannelName = 'quotes' | 'trades' | 'candles';
+const CHANNELS: readonly ChannelName[] = ['quotes', 'trades', 'candles'];
+const ALL_CHANNEL_ENUMS = [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES, pb.Channel.CHANNEL_CANDLES];
+const DEFAULT_CANDLE_HISTORY = 300;
+
+/** The channels a request names (none: quotes), or why they are not valid. */
+function channelsOf(values: readonly bidtape.v1.Channel[] | null | undefined): Set<ChannelName> | string {
+  if (!values || values.length === 0) return new Set(['quotes']);
+  const out = new Set<ChannelName>();
+  for (const value of values) {
+    switch (value) {
+      case pb.Channel.CHANNEL_QUOTES: out.add('quotes'); break;
+      case pb.Channel.CHANNEL_TRADES: out.add('trades'); break;
+      case pb.Channel.CHANNEL_CANDLES: out.add('candles'); break;
+      case pb.Channel.CHANNEL_UNSPECIFIED:
+      default: return `unknown channel ${String(value)}`;
+    }
+  }
+  return out;
+}
+
+function channelEnum(channel: ChannelName): bidtape.v1.Channel {
+  switch (channel) {
+    case 'quotes': return pb.Channel.CHANNEL_QUOTES;
+    case 'trades': return pb.Channel.CHANNEL_TRADES;
+    case 'candles': return pb.Channel.CHANNEL_CANDLES;
   }
 }
 

@@ -4,7 +4,8 @@ import { AuctionErrorCode } from '../auction/auction-errors';
 import { AuthErrorCode } from '../auth/auth-errors';
 import { HandshakeRefusal } from '../gateway/handshake-refusals';
 import { bidtape } from '../generated/bidtape';
-import { auctionStatus, authStatus, handshakeStatus } from './http-errors';
+import { MarketErrorCode } from '../market/market-errors';
+import { auctionStatus, authStatus, handshakeStatus, marketStatus } from './http-errors';
 
 const protocol = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
 
@@ -24,6 +25,7 @@ describe('the error vocabulary and docs/protocol.md', () => {
     const mapped = [
       ...Object.values(AuctionErrorCode).map((code) => `${auctionStatus(code)} ${code}`),
       ...Object.values(AuthErrorCode).map((code) => `${authStatus(code)} ${code}`),
+      ...Object.values(MarketErrorCode).map((code) => `${marketStatus(code)} ${code}`),
     ];
     expect(documentedRows('### REST errors').sort()).toEqual(mapped.sort());
   });

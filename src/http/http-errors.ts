@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import { AuctionError, AuctionErrorCode } from '../auction/auction-errors';
 import { AuthError, AuthErrorCode } from '../auth/auth-errors';
 import { HandshakeRefusal } from '../gateway/handshake-refusals';
+import { MarketError, MarketErrorCode } from '../market/market-errors';
 
 /**
  * The HTTP transport's one mapping from every feature's error codes to a status: REST
@@ -32,6 +33,20 @@ export function auctionStatus(code: AuctionErrorCode): HttpStatus {
       return HttpStatus.BAD_REQUEST;
     case AuctionErrorCode.AuctionNotFound:
       return HttpStatus.NOT_FOUND;
+  }
+}
+
+export function marketStatus(code: MarketErrorCode): HttpStatus {
+  switch (code) {
+    case MarketErrorCode.InvalidRange:
+    case MarketErrorCode.MalformedPublish:
+    case MarketErrorCode.TooManyItems:
+    case MarketErrorCode.InvalidSource:
+      return HttpStatus.BAD_REQUEST;
+    case MarketErrorCode.InstrumentNotFound:
+      return HttpStatus.NOT_FOUND;
+    case MarketErrorCode.InstrumentExists:
+      return HttpStatus.CONFLICT;
   }
 }
 
@@ -66,10 +81,11 @@ export function errorBody(status: number, code: string, message: string): ErrorB
 }
 
 /** Answers a feature error thrown by a controller, service or guard. */
-@Catch(AuthError, AuctionError)
+@Catch(AuthError, AuctionError, MarketError)
 export class FeatureErrorFilter implements ExceptionFilter {
-  catch(error: AuthError | AuctionError, host: ArgumentsHost): void {
-    const status = error instanceof AuthError ? authStatus(error.code) : auctionStatus(error.code);
+  catch(error: AuthError | AuctionError | MarketError, host: ArgumentsHost): void {
+    const status =
+      error instanceof AuthError ? authStatus(error.code) : error instanceof AuctionError ? auctionStatus(error.code) : marketStatus(error.code);
     host.switchToHttp().getResponse<Response>().status(status).json(errorBody(status, error.code, error.message));
   }
 }

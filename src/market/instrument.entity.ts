@@ -27,6 +27,16 @@ export class InstrumentEntity {
   @Column({ type: 'boolean', default: true })
   active!: boolean;
 
+  /** `simulator` or `key:<api key id>` (see PriceSource). */
+  @Column({ type: 'varchar', length: 64, default: 'simulator' })
+  source!: string;
+
+  @Column({ name: 'candle_source', type: 'varchar', length: 8, default: 'trades' })
+  candleSource!: 'trades' | 'quotes';
+
+  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
+  retiredAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

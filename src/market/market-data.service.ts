@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EventBus } from '../events/event-bus';
 import { nowMicros } from './quote';
 import type { Quote, QuoteInput } from './quote';
+import type { Trade, TradeInput } from './trade';
 
 /**
  * The latest state of every symbol. On the sequencer (a single process, or the cluster's
@@ -14,6 +15,7 @@ import type { Quote, QuoteInput } from './quote';
 export class MarketDataService {
   private currentEpoch: string = randomUUID();
   private readonly latestBySymbol = new Map<string, Quote>();
+  private readonly lastTradeBySymbol = new Map<string, Trade>();
 
   constructor(private readonly events: EventBus) {}
 
@@ -22,9 +24,10 @@ export class MarketDataService {
     return this.currentEpoch;
   }
 
-  publish(input: QuoteInput): Quote {
+  /** Sequences a quote; stamped now unless the source's own time is given. */
+  publish(input: QuoteInput, timestampUs = 0): Quote {
     const previous = this.latestBySymbol.get(input.symbol);
-    const quote: Quote = { ...input, seq: (previous?.seq ?? 0) + 1, timestampUs: nowMicros() };
+    const quote: Quote = { ...input, seq: (previous?.seq ?? 0) + 1, timestampUs: timestampUs || nowMicros() };
     this.latestBySymbol.set(quote.symbol, quote);
     this.events.emit('tick.published', quote);
     return quote;
@@ -34,9 +37,38 @@ export class MarketDataService {
     return this.latestBySymbol.get(symbol);
   }
 
+  /** Sequences a trade in the symbol's trade stream (its own numbering, same epoch). */
+  publishTrade(input: TradeInput): Trade {
+    const previous = this.lastTradeBySymbol.get(input.symbol);
+    const trade: Trade = { ...input, seq: (previous?.seq ?? 0) + 1, timestampUs: input.timestampUs || nowMicros() };
+    this.lastTradeBySymbol.set(trade.symbol, trade);
+    this.events.emit('trade.published', trade);
+    return trade;
+  }
+
+  lastTrade(symbol: string): Trade | undefined {
+    return this.lastTradeBySymbol.get(symbol);
+  }
+
+  /** Replica: a trade sequenced elsewhere; older or repeated ones are ignored. */
+  applyTrade(epoch: string, trade: Trade): void {
+    if (epoch !== this.currentEpoch) return; // ticks move the epoch; a trade of another one is dropped
+    const previous = this.lastTradeBySymbol.get(trade.symbol);
+    if (previous && previous.seq >= trade.seq) return;
+    this.lastTradeBySymbol.set(trade.symbol, trade);
+    this.events.emit('trade.published', trade);
+  }
+
+  /** An instrument left the catalogue: its state goes with it. */
+  forget(symbol: string): void {
+    this.latestBySymbol.delete(symbol);
+    this.lastTradeBySymbol.delete(symbol);
+  }
+
   /** Sequencer: starts a new numbering (a feed took over). Every symbol starts again at seq 1. */
   startEpoch(epoch: string): void {
     this.latestBySymbol.clear();
+    this.lastTradeBySymbol.clear();
     this.currentEpoch = epoch;
     this.events.emit('market.resynced', { epoch, epochChanged: true });
   }
@@ -63,6 +95,7 @@ export class MarketDataService {
     if (epochChanged && !supersedes(epoch, this.currentEpoch)) return;
     if (epochChanged) {
       this.latestBySymbol.clear();
+      this.lastTradeBySymbol.clear();
       this.currentEpoch = epoch;
     }
     for (const quote of quotes) {

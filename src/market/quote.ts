@@ -26,6 +26,19 @@ export interface InstrumentInfo {
   sizeScale: number;
   lotSize: number;
   quoteCurrency: string;
+  /** What its candles are built from: trades, or (instruments without trades) quotes' last prices. */
+  candleSource: 'trades' | 'quotes';
+}
+
+/** Who may publish an instrument's prices: the simulator, or one publisher's API key id. */
+export type PriceSource = 'simulator' | { keyId: string };
+
+export function sourceName(source: PriceSource): string {
+  return source === 'simulator' ? 'simulator' : `key:${source.keyId}`;
+}
+
+export function parseSource(name: string): PriceSource {
+  return name.startsWith('key:') ? { keyId: name.slice(4) } : 'simulator';
 }
 
 /** Current wall-clock time in integer microseconds since the epoch. */

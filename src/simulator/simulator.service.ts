@@ -4,7 +4,11 @@ import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { InstrumentsService } from '../market/instruments.service';
 import { MarketDataService } from '../market/market-data.service';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { PriceModel } from './price-model';
+import type { SimulatedQuote } from './price-model';
 import { DEFAULT_PRICE_PROFILES, FALLBACK_PRICE_PROFILE } from './price-profiles';
 
 /** How often the pacing loop wakes; ticks due since the last wake are published together. */
@@ -23,6 +27,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SimulatorService.name);
   private timer?: NodeJS.Timeout;
   private model?: PriceModel;
+  private tradeRng?: RandomGenerator;
+  private tradeCount = 0;
   private startedAt = 0;
   private published = 0;
 
@@ -63,6 +69,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       ticksPerSecond: SIM_TICKS_PER_SECOND,
       timeAcceleration: SIM_TIME_ACCELERATION,
     });
+    // Trades come from their own seeded stream, so adding them left the quotes unchanged.
+    this.tradeRng = xoroshiro128plus(SIM_SEED ^ 0x7a3d);
     this.startedAt = performance.now();
     this.published = 0;
     this.timer = setInterval(() => this.pace(), PACE_MS);
@@ -81,6 +89,22 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     const due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate);
     const backlogLimit = Math.max(1, Math.ceil(rate * MAX_BACKLOG_SECONDS));
     if (due - this.published > backlogLimit) this.published = due - backlogLimit;
-    for (; this.published < due; this.published++) this.market.publish(this.model!.next());
+    for (; this.published < due; this.published++) this.emit(this.model!.next());
+  }
+
+  /**
+   * Publishes a simulated quote, and for instruments whose candles come from trades, a trade at
+   * the quote's last price for SIM_TRADE_PERCENT of them (a buy when it printed at the ask side
+   * of the mid). Symbols another source publishes are skipped.
+   */
+  private emit(quote: SimulatedQuote): void {
+    if (this.instruments.sourceOf(quote.symbol) !== 'simulator') return;
+    this.market.publish(quote);
+    const instrument = this.instruments.get(quote.symbol);
+    const rng = this.tradeRng!;
+    if (instrument?.candleSource !== 'trades' || uniformInt(rng, 1, 100) > this.config.env.SIM_TRADE_PERCENT) return;
+    const side = quote.lastPrice * 2 >= quote.bidPrice + quote.askPrice ? 'buy' : 'sell';
+    const size = uniformInt(rng, 1, 20) * instrument.lotSize;
+    this.market.publishTrade({ symbol: quote.symbol, tradeId: `sim-${++this.tradeCount}`, price: quote.lastPrice, size, side, timestampUs: 0 });
   }
 }

@@ -65,6 +65,16 @@ export class StreamClient {
     return symbol ? out.filter((t) => t.symbol === symbol) : out;
   }
 
+  /** Trades in arrival order, batches flattened. */
+  trades(symbol?: string): bidtape.v1.ITrade[] {
+    const out: bidtape.v1.ITrade[] = [];
+    for (const { message } of this.received) {
+      if (message.trade) out.push(message.trade);
+      if (message.tradeBatch) out.push(...(message.tradeBatch.trades ?? []));
+    }
+    return symbol ? out.filter((t) => t.symbol === symbol) : out;
+  }
+
   /** The `count`-th message of `kind` received since the connection opened. */
   async waitFor(kind: NonNullable<ServerMessage['kind']>, count = 1, timeoutMs = 3000): Promise<ServerMessage> {
     return pollUntil(`message ${count} of kind ${kind}`, () => this.of(kind)[count - 1], timeoutMs);

@@ -38,7 +38,7 @@ export class HeartbeatPolicy implements OnModuleInit, OnModuleDestroy {
     const idleMs = this.config.env.IDLE_TIMEOUT_MS;
     for (const connection of connections) {
       // Idle: subscribed to nothing and silent; a quiet subscriber is not idle.
-      if (idleMs > 0 && connection.subscriptions.size === 0 && connection.auctions.size === 0 && now - connection.lastInboundAt > idleMs) {
+      if (idleMs > 0 && connection.marketSubscriptionCount === 0 && connection.auctions.size === 0 && now - connection.lastInboundAt > idleMs) {
         connection.ws.close(CloseCode.Idle, 'idle: no subscription and no message');
         continue;
       }

@@ -11,7 +11,7 @@ import { HeartbeatPolicy } from './heartbeat.policy';
 function fakeConnection(fields: Partial<Connection> = {}) {
   const did: string[] = [];
   const connection = {
-    subscriptions: new Map(),
+    marketSubscriptionCount: 0,
     auctions: new Set(),
     lastInboundAt: 0,
     alive: true,
@@ -40,9 +40,9 @@ describe(HeartbeatPolicy.name, () => {
     ['only pings a peer that was sent something since the last sweep', { sentSinceSweep: true }, ['ping']],
     ['terminates a peer that did not answer the last ping', { alive: false }, ['terminate']],
     ['closes an idle connection (nothing subscribed, silent) with 4000', { lastInboundAt: -2000 }, [`close ${CloseCode.Idle}`]],
-    ['never calls a quiet subscriber idle', { lastInboundAt: -2000, subscriptions: new Map([['AAPL', {}]]) }, ['ping', 'send heartbeat']],
+    ['never calls a quiet subscriber idle', { lastInboundAt: -2000, marketSubscriptionCount: 1 }, ['ping', 'send heartbeat']],
   ] as const)('%s', (_case, fields, expected) => {
-    const { connection, did } = fakeConnection(fields as Partial<Connection>);
+    const { connection, did } = fakeConnection(fields);
     policy.sweep([connection], 0);
     expect(did).toEqual(expected);
   });

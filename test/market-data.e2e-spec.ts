@@ -1,0 +1,258 @@
+import '../src/gateway/wire/protobuf-numbers';
+import { bidtape } from '../src/generated/bidtape';
+import { nowMicros } from '../src/market/quote';
+import { admin, freshSymbol, publisherFor } from './support/market';
+import { pollUntil } from './support/poll';
+import { startTestPlatform } from './support/platform';
+import type { TestPlatform } from './support/platform';
+import { StreamClient } from './support/stream-client';
+
+const pb = bidtape.v1;
+const R = pb.PublishRejectReason;
+const Channel = pb.Channel;
+const SECOND = 1_000_000;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe('real market data: publishers, trades and candles (real PostgreSQL, real sockets)', () => {
+  let platform: TestPlatform;
+  const clients: StreamClient[] = [];
+  const connect = async (headers: Record<string, string> = {}, protocol = 'bidtape.v1.proto') => {
+    const client = await StreamClient.connect(platform.wsUrl, protocol, { headers });
+    clients.push(client);
+    return client;
+  };
+  const ackOf = async (client: StreamClient, id: number) =>
+    pollUntil(`PublishAck ${id}`, () => client.of('publishAck').find((m) => m.publishAck!.requestId === id)?.publishAck ?? undefined);
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ PUBLISH_MAX_SKEW_MS: '10000', MAX_PUBLISH_ITEMS: '50' });
+  });
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterAll(() => platform.stop());
+
+  it("delivers a publisher's quotes and trades with server-assigned seqs, through the same path as simulated ones", async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES] } });
+    const ack = (await watcher.waitFor('subscribeAck')).subscribeAck!;
+    expect(ack.channels).toEqual([Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES]);
+    const snapshot = (await watcher.waitFor('snapshot')).snapshot!.symbols![0];
+    expect(snapshot.instrument).toMatchObject({ symbol, tickSize: 5, lotSize: 10 });
+    expect(snapshot.latest ?? null).toBeNull();
+
+    const publisher = await connect({ 'x-api-key': key });
+    const at = nowMicros();
+    const id = publisher.send({
+      publish: {
+        quotes: [
+          { symbol, bidPrice: 1000, askPrice: 1010, bidSize: 50, askSize: 70, timestampUs: at },
+          { symbol, bidPrice: 1005, askPrice: 1010, bidSize: 50, askSize: 70 },
+        ],
+        trades: [
+          { symbol, tradeId: 'x-1', price: 1010, size: 20, aggressorSide: pb.Side.SIDE_BUY, timestampUs: at },
+          { symbol, tradeId: 'x-2', price: 1005, size: 10, aggressorSide: pb.Side.SIDE_SELL },
+        ],
+      },
+    });
+    expect(await ackOf(publisher, id)).toMatchObject({ accepted: 4, rejected: [] });
+    await pollUntil('the ticks and trades', () => watcher.ticks(symbol).length === 2 && watcher.trades(symbol).length === 2);
+    const ticks = watcher.ticks(symbol);
+    expect(ticks.map((t) => [t.seq, t.bidPrice, t.askPrice])).toEqual([[1, 1000, 1010], [2, 1005, 1010]]);
+    expect(ticks[0].timestampUs).toBe(at); // the source's time is kept
+    expect(ticks[0].lastPrice).toBe(1005); // no trade yet: the mid, on the tick
+    expect(watcher.trades(symbol).map((t) => [t.seq, t.tradeId, t.price, t.size, t.aggressorSide])).toEqual([
+      [1, 'x-1', 1010, 20, pb.Side.SIDE_BUY],
+      [2, 'x-2', 1005, 10, pb.Side.SIDE_SELL],
+    ]);
+
+    // A later subscriber's snapshot has the newest quote and the last trade.
+    const late = await connect();
+    late.send({ subscribe: { symbols: [symbol], channels: [Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES] } });
+    const later = (await late.waitFor('snapshot')).snapshot!.symbols![0];
+    expect([later.latest!.seq, later.lastTrade!.seq, later.lastTrade!.tradeId]).toEqual([2, 2, 'x-2']);
+  });
+
+  it('refuses every kind of invalid item with its code and delivers none of them', async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES] } });
+    await watcher.waitFor('snapshot');
+    const publisher = await connect({ 'x-api-key': key });
+    const good = { symbol, bidPrice: 1000, askPrice: 1010, bidSize: 50, askSize: 70 };
+    const quotes: [bidtape.v1.IPublishedQuote, number][] = [
+      [{ ...good, symbol: 'NOPE-NOPE' }, R.PUBLISH_REJECT_REASON_UNKNOWN_SYMBOL],
+      [{ ...good, symbol: 'AAPL' }, R.PUBLISH_REJECT_REASON_NOT_PERMITTED],
+      [{ ...good, bidPrice: 1001 }, R.PUBLISH_REJECT_REASON_OFF_TICK],
+      [{ ...good, askSize: 75 }, R.PUBLISH_REJECT_REASON_OFF_LOT],
+      [{ ...good, bidPrice: 0 }, R.PUBLISH_REJECT_REASON_NOT_POSITIVE],
+      [{ ...good, bidPrice: 1020 }, R.PUBLISH_REJECT_REASON_CROSSED],
+      [{ ...good, timestampUs: nowMicros() - 60 * SECOND }, R.PUBLISH_REJECT_REASON_BAD_TIMESTAMP],
+      [{ ...good, askPrice: 10 ** 15 + 5 }, R.PUBLISH_REJECT_REASON_OUT_OF_BOUNDS],
+    ];
+    const trade = { symbol, tradeId: 't', price: 1000, size: 10, aggressorSide: pb.Side.SIDE_BUY };
+    const trades: [bidtape.v1.IPublishedTrade, number][] = [
+      [{ ...trade, tradeId: '' }, R.PUBLISH_REJECT_REASON_MISSING_FIELD],
+      [{ ...trade, aggressorSide: pb.Side.SIDE_UNSPECIFIED }, R.PUBLISH_REJECT_REASON_MISSING_FIELD],
+      [{ ...trade, size: 15 }, R.PUBLISH_REJECT_REASON_OFF_LOT],
+    ];
+    const id = publisher.send({ publish: { quotes: [...quotes.map(([q]) => q), good], trades: trades.map(([t]) => t) } });
+    const ack = await ackOf(publisher, id);
+    expect(ack.accepted).toBe(1); // only the last, valid quote
+    expect(ack.rejected!.map((r) => [r.kind, r.index, r.reason])).toEqual([
+      ...quotes.map(([, reason], index) => [pb.PublishItemKind.PUBLISH_ITEM_KIND_QUOTE, index, reason]),
+      ...trades.map(([, reason], index) => [pb.PublishItemKind.PUBLISH_ITEM_KIND_TRADE, index, reason]),
+    ]);
+    for (const r of ack.rejected!) expect(r.message).toBeTruthy();
+    await pollUntil('the valid quote', () => watcher.ticks(symbol).length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(watcher.ticks(symbol).map((t) => [t.seq, t.bidPrice])).toEqual([[1, 1000]]);
+    expect(watcher.trades(symbol)).toEqual([]);
+  });
+
+  it('refuses publishers without the scope, and items for symbols the key is not the source of', async () => {
+    const symbol = freshSymbol();
+    await publisherFor(platform.url, symbol);
+    const reader = (await (await admin(platform.url, 'POST', '/keys', { name: 'reader', scopes: ['feed:read'] })).json()) as { key: string };
+    const readerSocket = await connect({ 'x-api-key': reader.key });
+    const refused = readerSocket.send({ publish: { quotes: [{ symbol, bidPrice: 1000, askPrice: 1010, bidSize: 10, askSize: 10 }] } });
+    expect((await readerSocket.waitFor('error')).error).toMatchObject({ requestId: refused, code: pb.ErrorCode.ERROR_CODE_FORBIDDEN });
+    const dev = await StreamClient.connect(`${platform.wsUrl}?bidder=not-a-publisher`);
+    clients.push(dev);
+    dev.send({ publish: { quotes: [{ symbol, bidPrice: 1000, askPrice: 1010, bidSize: 10, askSize: 10 }] } });
+    expect((await dev.waitFor('error')).error!.code).toBe(pb.ErrorCode.ERROR_CODE_FORBIDDEN);
+
+    // A key allowed the symbol, while the symbol's active source is another key.
+    const other = (await (await admin(platform.url, 'POST', '/keys', { name: 'other', scopes: ['feed:publish'], publishSymbols: [symbol] })).json()) as { key: string };
+    const otherSocket = await connect({ 'x-api-key': other.key });
+    const id = otherSocket.send({ publish: { quotes: [{ symbol, bidPrice: 1000, askPrice: 1010, bidSize: 10, askSize: 10 }] } });
+    expect((await ackOf(otherSocket, id)).rejected![0].reason).toBe(R.PUBLISH_REJECT_REASON_NOT_ACTIVE_SOURCE);
+    // Making a key the source needs it to be a feed:publish key for that symbol.
+    const wrong = await admin(platform.url, 'PUT', `/instruments/AAPL/source`, { source: 'publisher', keyId: (await (await admin(platform.url, 'GET', '/keys')).json() as { id: string }[])[0].id });
+    expect(await wrong.json()).toMatchObject({ statusCode: 400, code: 'INVALID_SOURCE' });
+  });
+
+  it('takes the same PublishRequest over REST as JSON and as binary protobuf, with documented refusals', async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0 } });
+    await watcher.waitFor('snapshot');
+    const post = (body: string | Uint8Array, type: string, headers: Record<string, string> = { 'x-api-key': key }) =>
+      fetch(`${platform.url}/v1/publish`, { method: 'POST', headers: { 'content-type': type, ...headers }, body: typeof body === 'string' ? body : Buffer.from(body) });
+
+    const json = await post(JSON.stringify({ quotes: [{ symbol, bidPrice: '1000', askPrice: 1005, bidSize: 10, askSize: 10 }, { symbol, bidPrice: 3, askPrice: 5, bidSize: 10, askSize: 10 }] }), 'application/json');
+    expect(json.status).toBe(200);
+    expect(await json.json()).toMatchObject({ accepted: 1, rejected: [{ kind: 'PUBLISH_ITEM_KIND_QUOTE', index: 1, reason: 'PUBLISH_REJECT_REASON_OFF_TICK' }] });
+    const binaryBody = pb.PublishRequest.encode({ quotes: [{ symbol, bidPrice: 1005, askPrice: 1010, bidSize: 10, askSize: 10 }] }).finish();
+    const binary = await post(binaryBody, 'application/x-protobuf');
+    expect([binary.status, binary.headers.get('content-type')]).toEqual([200, 'application/x-protobuf']);
+    expect(pb.PublishAck.decode(new Uint8Array(await binary.arrayBuffer()))).toMatchObject({ accepted: 1 });
+    await pollUntil('both quotes', () => watcher.ticks(symbol).length === 2);
+    expect(watcher.ticks(symbol).map((t) => [t.seq, t.bidPrice])).toEqual([[1, 1000], [2, 1005]]);
+
+    expect(await (await post('{}', 'application/json', {})).json()).toMatchObject({ statusCode: 401, code: 'CREDENTIALS_REQUIRED' });
+    const reader = (await (await admin(platform.url, 'POST', '/keys', { name: 'reader', scopes: ['feed:read'] })).json()) as { key: string };
+    expect(await (await post('{}', 'application/json', { 'x-api-key': reader.key })).json()).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+    const many = { quotes: Array.from({ length: 51 }, () => ({ symbol, bidPrice: 1000, askPrice: 1005, bidSize: 10, askSize: 10 })) };
+    expect(await (await post(JSON.stringify(many), 'application/json')).json()).toMatchObject({ statusCode: 400, code: 'TOO_MANY_ITEMS' });
+    const malformed = await (await post(JSON.stringify({ quotes: [{ symbol, bidPrice: 1.5 }] }), 'application/json')).json() as { code: string; message: string };
+    expect(malformed).toMatchObject({ code: 'MALFORMED_PUBLISH' });
+    expect(malformed.message).toContain('bidPrice');
+    expect(await (await post(Buffer.from([0xff, 0xff, 0xff]), 'application/x-protobuf')).json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_PUBLISH' });
+  });
+
+  it('batches trades for a throttled subscription: every trade arrives, none is dropped', async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 2, channels: [Channel.CHANNEL_TRADES] } });
+    await watcher.waitFor('snapshot');
+    const publisher = await connect({ 'x-api-key': key });
+    for (let round = 0; round < 4; round++) {
+      const trades = Array.from({ length: 10 }, (_, i) => ({ symbol, tradeId: `r${round}-${i}`, price: 1000 + 5 * i, size: 10, aggressorSide: pb.Side.SIDE_BUY }));
+      await ackOf(publisher, publisher.send({ publish: { trades } }));
+    }
+    await pollUntil('all 40 trades', () => watcher.trades(symbol).length === 40, 5000);
+    expect(watcher.trades(symbol).map((t) => t.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(watcher.of('trade')).toEqual([]); // throttled: batches only
+    expect(watcher.of('tradeBatch').length).toBeLessThanOrEqual(4);
+  });
+
+  it('builds candles from a known trade sequence: hand-computed OHLCV over REST and on the stream, kept across a restart', async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const publisher = await connect({ 'x-api-key': key });
+    const base = Math.floor(nowMicros() / SECOND) * SECOND - 4 * SECOND; // four whole seconds ago
+    const trades = [
+      [1000, 20, base + 0.1 * SECOND],
+      [1050, 10, base + 0.4 * SECOND],
+      [990, 30, base + 0.9 * SECOND], // second 1: O 1000 H 1050 L 990 C 990, V 60, 3 trades
+      [995, 10, base + 2.5 * SECOND], // second 3: one trade (second 2 had none: no candle)
+    ].map(([price, size, at], i) => ({ symbol, tradeId: `c${i}`, price, size, timestampUs: at, aggressorSide: pb.Side.SIDE_SELL }));
+    expect((await ackOf(publisher, publisher.send({ publish: { trades } }))).accepted).toBe(4);
+
+    const expected = [
+      { startTimeUs: base, open: 1000, high: 1050, low: 990, close: 990, volume: 60, count: 3, closed: true },
+      { startTimeUs: base + 2 * SECOND, open: 995, high: 995, low: 995, close: 995, volume: 10, count: 1, closed: true },
+    ];
+    const rest = async (p: TestPlatform) => {
+      const response = await fetch(`${p.url}/v1/instruments/${symbol}/candles?interval=1s&from=${new Date(base / 1000).toISOString()}`);
+      return ((await response.json()) as { candles: Record<string, unknown>[] }).candles;
+    };
+    // Both buckets end within the sweep after "now": wait until the second one closes.
+    await pollUntil('closed candles', async () => (await rest(platform)).filter((c) => c.closed).length === 2, 3000);
+    expect(await rest(platform)).toMatchObject(expected);
+    // The same trades in 1 m candles (one, or two if a minute boundary fell in between).
+    const minute = await fetch(`${platform.url}/v1/instruments/${symbol}/candles?interval=1m`);
+    const minutes = ((await minute.json()) as { candles: { volume: number; count: number; high: number; low: number }[] }).candles;
+    expect([sum(minutes.map((c) => c.volume)), sum(minutes.map((c) => c.count)), Math.max(...minutes.map((c) => c.high)), Math.min(...minutes.map((c) => c.low))])
+      .toEqual([70, 4, 1050, 990]);
+
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [Channel.CHANNEL_CANDLES], candleInterval: pb.CandleInterval.CANDLE_INTERVAL_1S } });
+    const history = (await watcher.waitFor('candleHistory')).candleHistory!;
+    expect(history.candles!.map((c) => [Number(c.startTimeUs), c.open, c.high, c.low, c.close, Number(c.volume), c.count, c.closed]))
+      .toEqual(expected.map((c) => [c.startTimeUs, c.open, c.high, c.low, c.close, c.volume, c.count, c.closed]));
+    // A live trade now: the forming candle arrives as an update.
+    await ackOf(publisher, publisher.send({ publish: { trades: [{ symbol, tradeId: 'live', price: 1100, size: 10, aggressorSide: pb.Side.SIDE_BUY }] } }));
+    const update = (await watcher.waitFor('candle')).candle!;
+    expect(update).toMatchObject({ symbol, open: 1100, close: 1100, closed: false, count: 1 });
+
+    // Written to PostgreSQL within a second; a new process serves the same history.
+    await new Promise((r) => setTimeout(r, 1300));
+    const restarted = await startTestPlatform();
+    try {
+      expect((await rest(restarted)).slice(0, 2)).toMatchObject(expected);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('refuses candle subscriptions without an interval, and answers bad candle queries as documented', async () => {
+    const client = await connect();
+    const id = client.send({ subscribe: { symbols: ['AAPL'], channels: [Channel.CHANNEL_CANDLES] } });
+    expect((await client.waitFor('error')).error).toMatchObject({ requestId: id, code: pb.ErrorCode.ERROR_CODE_INVALID_REQUEST });
+    const unknown = await fetch(`${platform.url}/v1/instruments/NOPE-NOPE/candles?interval=1m`);
+    expect(await unknown.json()).toMatchObject({ statusCode: 404, code: 'INSTRUMENT_NOT_FOUND' });
+    const backwards = await fetch(`${platform.url}/v1/instruments/AAPL/candles?interval=1m&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`);
+    expect(await backwards.json()).toMatchObject({ statusCode: 400, code: 'INVALID_RANGE' });
+    expect((await fetch(`${platform.url}/v1/instruments/AAPL/candles?interval=2m`)).status).toBe(400);
+  });
+
+  it('ends the streams of a retired instrument with InstrumentRetired', async () => {
+    const symbol = freshSymbol();
+    await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], channels: [Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES] } });
+    await watcher.waitFor('snapshot');
+    expect((await admin(platform.url, 'DELETE', `/instruments/${symbol}`)).status).toBe(204);
+    expect((await watcher.waitFor('instrumentRetired')).instrumentRetired).toMatchObject({ symbol });
+    expect(watcher.of('instrumentRetired')).toHaveLength(1);
+    expect(await (await fetch(`${platform.url}/v1/instruments/${symbol}`)).json()).toMatchObject({ code: 'INSTRUMENT_NOT_FOUND' });
+    const again = watcher.send({ subscribe: { symbols: [symbol] } });
+    expect((await watcher.waitFor('subscribeReject')).subscribeReject).toMatchObject({ requestId: again, code: pb.ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL });
+    expect(await (await admin(platform.url, 'DELETE', `/instruments/${symbol}`)).json()).toMatchObject({ statusCode: 404, code: 'INSTRUMENT_NOT_FOUND' });
+  });
+});
