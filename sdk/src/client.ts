@@ -8,7 +8,10 @@ import { BidtapeError } from './errors';
 import { MarketFeed } from './market-feed';
 import type { GapEvent } from './market-feed';
 import { decoded, jsonCodec, pb, protoCodec } from './messages';
-import type { ClientMessageInit, Codec, ErrorCode, FeedStatus, Outbid, ServerError, ServerMessage, SlowConsumerWarning } from './messages';
+import type {
+  Candle, CandleHistory, ClientMessageInit, Codec, ErrorCode, FeedStatus, InstrumentRetired, Outbid, PublishAck, PublishRequestInit, ServerError,
+  ServerMessage, SlowConsumerWarning, Trade,
+} from './messages';
 import type { AuctionWatch, TickSubscription } from './subscriptions';
 import { defaultWebSocket, OPEN } from './transport';
 import type { WebSocketConstructor, WebSocketLike } from './transport';
@@ -69,6 +72,14 @@ export interface ClientEvents {
   tokenRefreshed: { expiresTimeUs: number };
   /** A clustered server's prices went stale (its feed is unreachable) or live again. */
   feedStatus: FeedStatus;
+  /** A trade of a symbol subscribed on CHANNEL_TRADES (batches are delivered one trade at a time). */
+  trade: Trade;
+  /** The recent candles of a symbol subscribed on CHANNEL_CANDLES, once per subscription. */
+  candleHistory: CandleHistory;
+  /** A forming candle changed, or a candle closed (`closed`). */
+  candle: Candle;
+  /** An instrument left the catalogue; its subscriptions ended. */
+  instrumentRetired: InstrumentRetired;
 }
 
 /** Close codes after which reconnecting cannot help (see docs/protocol.md). */
@@ -211,6 +222,12 @@ export class BidtapeClient extends Emitter<ClientEvents> {
       await new Promise((resolve) => setTimeout(resolve, retryDelay));
       retryDelay = Math.min(retryDelay * 2, BID_RETRY_MAX_MS);
     }
+  }
+
+  /** Publishes quotes and trades (an API key with feed:publish); resolves with the server's PublishAck. */
+  async publish(request: PublishRequestInit): Promise<PublishAck> {
+    const answer = await this.request({ publish: request }, this.options.requestTimeoutMs ?? 10_000, 'no answer to PublishRequest');
+    return decoded(pb.PublishAck, answer.publishAck);
   }
 
   /** Round trip time in milliseconds (application-level Ping / Pong). */
@@ -470,6 +487,17 @@ export class BidtapeClient extends Emitter<ClientEvents> {
         return this.emit('feedStatus', decoded(pb.FeedStatus, message.feedStatus));
       case 'slowConsumerWarning':
         return this.emit('slowConsumer', decoded(pb.SlowConsumerWarning, message.slowConsumerWarning));
+      case 'trade':
+        return this.emit('trade', decoded(pb.Trade, message.trade));
+      case 'tradeBatch':
+        for (const trade of decoded(pb.TradeBatch, message.tradeBatch).trades) this.emit('trade', decoded(pb.Trade, trade));
+        return;
+      case 'candle':
+        return this.emit('candle', decoded(pb.Candle, message.candle));
+      case 'candleHistory':
+        return this.emit('candleHistory', decoded(pb.CandleHistory, message.candleHistory));
+      case 'instrumentRetired':
+        return this.emit('instrumentRetired', decoded(pb.InstrumentRetired, message.instrumentRetired));
       case 'authExpiring':
         return void this.refreshToken();
       case 'error':
@@ -479,6 +507,7 @@ export class BidtapeClient extends Emitter<ClientEvents> {
       case 'bidRejected':
       case 'tokenRefreshed':
       case 'unsubscribeAck':
+      case 'publishAck':
       case 'auctionUnsubscribed': {
         const requestId = message[message.kind]?.requestId ?? 0;
         const pending = this.pending.get(requestId);

@@ -12,5 +12,6 @@ export type { WebSocketConstructor, WebSocketLike } from './transport';
 export { formatMinor } from './money';
 export { AuctionStatus, BidKind, BidRejectReason, ErrorCode, OutbidReason, pb } from './messages';
 export type {
-  AuctionClosed, AuctionState, BidUpdate, Instrument, Outbid, ServerError, ServerMessage, SlowConsumerWarning, Tick,
+  AuctionClosed, AuctionState, BidUpdate, Candle, CandleHistory, Instrument, InstrumentRetired, Outbid, PublishAck,
+  PublishRequestInit, ServerError, ServerMessage, SlowConsumerWarning, Tick, Trade,
 } from './messages';

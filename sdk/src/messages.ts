@@ -29,6 +29,12 @@ export type Outbid = bidtape.v1.Outbid;
 export type ServerError = bidtape.v1.Error;
 export type SlowConsumerWarning = bidtape.v1.SlowConsumerWarning;
 export type FeedStatus = bidtape.v1.FeedStatus;
+export type Trade = bidtape.v1.Trade;
+export type Candle = bidtape.v1.Candle;
+export type CandleHistory = bidtape.v1.CandleHistory;
+export type InstrumentRetired = bidtape.v1.InstrumentRetired;
+export type PublishAck = bidtape.v1.PublishAck;
+export type PublishRequestInit = bidtape.v1.IPublishRequest;
 
 export const ErrorCode = pb.ErrorCode;
 export type ErrorCode = bidtape.v1.ErrorCode;
