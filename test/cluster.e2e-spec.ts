@@ -5,6 +5,7 @@ import { BidtapeClient, pb } from '../sdk/src';
 import type { AuctionEvent, GapEvent, TickUpdate } from '../sdk/src';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { startNode } from './support/cluster';
+import { freshSymbol, publisherFor } from './support/market';
 import type { NodeProcess } from './support/cluster';
 import { freePort, handshake } from './support/handshake';
 import { TEST_ADMIN_TOKEN } from './support/platform';
@@ -118,6 +119,47 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
     expectNoGaps(client, 'ETH-USD');
     await late.kill();
   }, 90_000);
+
+  it("sequences a publisher's prices at the feed: quotes and trades sent to one gateway reach the other with the same seqs", async () => {
+    const symbol = freshSymbol('C');
+    const { key } = await publisherFor(a.url, symbol);
+    // The catalogue change reaches the other gateway (and the feed) through Redis.
+    await pollUntil('B to know the new instrument', async () => (await fetch(`${b.url}/v1/instruments/${symbol}`)).status === 200, 5000);
+    const watcher = await connect(b);
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES] } });
+    await watcher.waitFor('snapshot');
+    const publisher = await StreamClient.connect(a.wsUrl, 'bidtape.v1.proto', { headers: { 'x-api-key': key } });
+    clients.push(publisher);
+    const quotes = [1000, 1005, 1010].map((bid) => ({ symbol, bidPrice: bid, askPrice: bid + 10, bidSize: 10, askSize: 10 }));
+    const trades = [1010, 1015].map((price, i) => ({ symbol, tradeId: `c-${i}`, price, size: 10, aggressorSide: pb.Side.SIDE_BUY }));
+    const id = publisher.send({ publish: { quotes, trades } });
+    const ack = await pollUntil('the PublishAck', () => publisher.of('publishAck').find((m) => m.publishAck!.requestId === id)?.publishAck ?? undefined);
+    expect(ack).toMatchObject({ accepted: 5, rejected: [] });
+    await pollUntil('the quotes and trades on B', () => watcher.ticks(symbol).length === 3 && watcher.trades(symbol).length === 2, 5000);
+    expect(watcher.ticks(symbol).map((t) => [Number(t.seq), Number(t.bidPrice)])).toEqual([[1, 1000], [2, 1005], [3, 1010]]);
+    expect(watcher.trades(symbol).map((t) => [Number(t.seq), t.tradeId])).toEqual([[1, 'c-0'], [2, 'c-1']]);
+    // Candles are built from the same trades on every node.
+    const candles = await pollUntil('candles on B', async () => {
+      const body = (await (await fetch(`${b.url}/v1/instruments/${symbol}/candles?interval=1m`)).json()) as { candles: { volume: number }[] };
+      return body.candles.length > 0 ? body.candles : undefined;
+    }, 5000);
+    expect(candles.reduce((sum, c) => sum + c.volume, 0)).toBe(20);
+  }, 30_000);
+
+  it('gives both gateways the same simulated trades', async () => {
+    const [onA, onB] = await Promise.all([connect(a), connect(b)]);
+    for (const c of [onA, onB]) c.send({ subscribe: { symbols: ['BTC-USD'], maxRate: 0, channels: [pb.Channel.CHANNEL_TRADES] } });
+    await pollUntil('20 trades on each gateway', () => onA.trades('BTC-USD').length >= 20 && onB.trades('BTC-USD').length >= 20, 10_000);
+    const key = (t: { seq?: number | null; tradeId?: string | null; price?: number | null; size?: number | null }) =>
+      `${Number(t.seq)}/${t.tradeId}/${Number(t.price)}/${Number(t.size)}`;
+    const fromA = new Set(onA.trades('BTC-USD').map(key));
+    const common = onB.trades('BTC-USD').filter((t) => fromA.has(key(t)));
+    expect(common.length).toBeGreaterThan(10);
+    for (const c of [onA, onB]) {
+      const seqs = c.trades('BTC-USD').map((t) => Number(t.seq));
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i)); // never a gap
+    }
+  }, 30_000);
 
   it('delivers a bid committed on gateway A to a watcher and to the outbid bidder on gateway B, in seq order', async () => {
     const auction = await createAuction(a.url, { startingPrice: 1000 });

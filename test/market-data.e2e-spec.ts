@@ -255,4 +255,24 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     expect((await watcher.waitFor('subscribeReject')).subscribeReject).toMatchObject({ requestId: again, code: pb.ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL });
     expect(await (await admin(platform.url, 'DELETE', `/instruments/${symbol}`)).json()).toMatchObject({ statusCode: 404, code: 'INSTRUMENT_NOT_FOUND' });
   });
+
+  it('has the simulator print trades, so a fresh start has trades and candles (quote-built for spot FX)', async () => {
+    const simulated = await startTestPlatform({ SIM_ENABLED: 'true', SIM_SYMBOLS: 'BTC-USD,EUR-USD', SIM_TICKS_PER_SECOND: '400', SIM_AUCTIONS: '0' });
+    try {
+      const client = await StreamClient.connect(simulated.wsUrl);
+      clients.push(client);
+      client.send({ subscribe: { symbols: ['BTC-USD', 'EUR-USD'], maxRate: 0, channels: [Channel.CHANNEL_TRADES] } });
+      await pollUntil('simulated trades', () => client.trades('BTC-USD').length >= 20, 5000);
+      const trades = client.trades('BTC-USD');
+      expect(trades.map((t) => Number(t.seq))).toEqual(trades.map((_, i) => Number(trades[0].seq) + i));
+      expect(client.trades('EUR-USD')).toEqual([]); // spot FX prints no trades
+      const candles = async (symbol: string) =>
+        ((await (await fetch(`${simulated.url}/v1/instruments/${symbol}/candles?interval=1s`)).json()) as { candles: { volume: number; count: number }[] }).candles;
+      expect((await candles('BTC-USD')).some((c) => c.volume > 0)).toBe(true);
+      const fx = await pollUntil('EUR-USD candles', async () => ((await candles('EUR-USD')).length > 0 ? candles('EUR-USD') : undefined));
+      expect(fx.every((c) => c.volume === 0 && c.count > 0)).toBe(true);
+    } finally {
+      await simulated.stop();
+    }
+  });
 });

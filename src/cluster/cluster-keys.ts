@@ -10,6 +10,8 @@ export interface ClusterKeys {
   epoch: string;
   /** Hash: symbol → newest `Tick` encoding of the current epoch (snapshots on any gateway). */
   latest: string;
+  /** Hash: symbol → last `Trade` encoding of the current epoch. */
+  latestTrades: string;
   /** Sorted set per API key: live connections (member node:connection, score = expiry ms). */
   keyConnections(keyId: string): string;
   /** Prefix of the bid-rate counters (rate-limiter-flexible). */
@@ -23,6 +25,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     feedLease: `${prefix}:feed:lease`,
     epoch: `${prefix}:feed:epoch`,
     latest: `${prefix}:feed:latest`,
+    latestTrades: `${prefix}:feed:trades`,
     keyConnections: (keyId) => `${prefix}:keyconns:${keyId}`,
     bidRate: `${prefix}:bidrate`,
   };

@@ -81,7 +81,7 @@ export class FeedLeaseService implements OnApplicationBootstrap, OnApplicationSh
       let epoch = this.market.epoch;
       if (!(this.ledBefore && sharedEpoch === epoch)) {
         epoch = clusterEpoch(Date.now(), randomUUID());
-        await command.multi().del(keys.latest).set(keys.epoch, epoch).exec();
+        await command.multi().del(keys.latest).del(keys.latestTrades).set(keys.epoch, epoch).exec();
         this.market.startEpoch(epoch);
       }
       this.active = true;

@@ -4,7 +4,8 @@ import type { EventBus } from '../events/event-bus';
 import type { MarketDataService } from '../market/market-data.service';
 import type { Quote } from '../market/quote';
 import type { RedisService } from './redis.service';
-import { encodeTick, encodeTickMessage } from './tick-channel';
+import type { Trade } from '../market/trade';
+import { encodeTick, encodeTickMessage, encodeTrade } from './tick-channel';
 
 const HEARTBEAT_MS = 500;
 
@@ -20,6 +21,8 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
   private active = false;
   private pending: Uint8Array[] = [];
   private newest = new Map<string, Uint8Array>();
+  private pendingTrades: Uint8Array[] = [];
+  private lastTrades = new Map<string, Uint8Array>();
   private flushScheduled = false;
   private lastPublishAt = 0;
   private heartbeat?: NodeJS.Timeout;
@@ -38,6 +41,7 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribers.push(
       this.events.on('feed.leadership', ({ active }) => (this.active = active)),
       this.events.on('tick.published', (quote) => this.onTick(quote)),
+      this.events.on('trade.published', (trade) => this.onTrade(trade)),
     );
     this.heartbeat = setInterval(() => {
       if (this.active && Date.now() - this.lastPublishAt >= HEARTBEAT_MS) this.flush();
@@ -56,6 +60,18 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
     const bytes = encodeTick(quote);
     this.pending.push(bytes);
     this.newest.set(quote.symbol, bytes);
+    this.scheduleFlush();
+  }
+
+  private onTrade(trade: Trade): void {
+    if (!this.active) return; // a replica's trades come from the channel
+    const bytes = encodeTrade(trade);
+    this.pendingTrades.push(bytes);
+    this.lastTrades.set(trade.symbol, bytes);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
@@ -66,13 +82,18 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
     this.flushScheduled = false;
     const ticks = this.pending;
     const newest = this.newest;
+    const trades = this.pendingTrades;
+    const lastTrades = this.lastTrades;
     this.pending = [];
     this.newest = new Map();
+    this.pendingTrades = [];
+    this.lastTrades = new Map();
     this.lastPublishAt = Date.now();
     const { command, keys, nodeId } = this.redis;
-    const message = encodeTickMessage(nodeId, this.market.epoch, ticks);
+    const message = encodeTickMessage(nodeId, this.market.epoch, ticks, trades);
     const tx = command.multi();
     if (newest.size > 0) tx.hset(keys.latest, ...[...newest].flatMap(([symbol, bytes]) => [symbol, Buffer.from(bytes)]));
+    if (lastTrades.size > 0) tx.hset(keys.latestTrades, ...[...lastTrades].flatMap(([symbol, bytes]) => [symbol, Buffer.from(bytes)]));
     tx.publish(keys.ticksChannel, message);
     tx.exec().then(
       () => this.publishedBatches++,

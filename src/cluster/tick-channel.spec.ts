@@ -1,6 +1,7 @@
 import { pb } from '../gateway/wire/messages';
 import type { Quote } from '../market/quote';
-import { decodeTickMessage, encodeTick, encodeTickMessage } from './tick-channel';
+import type { Trade } from '../market/trade';
+import { decodeTickMessage, encodeTick, encodeTickMessage, encodeTrade } from './tick-channel';
 
 const quote = (symbol: string, seq: number): Quote => ({
   symbol, seq, bidPrice: 6_712_300 + seq, askPrice: 6_712_400 + seq, bidSize: 5, askSize: 7, lastPrice: 6_712_350 + seq, timestampUs: 1_796_000_000_000_000 + seq,
@@ -28,6 +29,16 @@ describe('tick channel', () => {
     expect(pb.TickBatch.decode(tail).ticks.map((t) => t.seq)).toEqual([1, 2]);
   });
 
+  it('carries the trades of the burst after its ticks', () => {
+    const trades: Trade[] = [
+      { symbol: 'BTC-USD', seq: 7, tradeId: 'sim-1', price: 6_712_350, size: 3000, side: 'buy', timestampUs: 1_796_000_000_000_001 },
+      { symbol: 'ETH-USD', seq: 2, tradeId: 'x', price: 350_000, size: 100_000, side: 'sell', timestampUs: 1_796_000_000_000_002 },
+    ];
+    const message = decodeTickMessage(encodeTickMessage('f', 'e', [encodeTick(quote('AAPL', 1))], trades.map(encodeTrade)));
+    expect(message.ticks.map((t) => t.quote.seq)).toEqual([1]);
+    expect(message.trades).toEqual(trades);
+  });
+
   it('is an empty heartbeat when no tick was sequenced', () => {
     expect(decodeTickMessage(encodeTickMessage('f', 'e', [])).ticks).toEqual([]);
   });
@@ -35,7 +46,7 @@ describe('tick channel', () => {
   it.each([
     ['an unknown version', Buffer.from([2, 1, 0x66, 1, 0x65])],
     ['a truncated header', Buffer.from([1, 9, 0x66])],
-    ['a foreign field', Buffer.concat([encodeTickMessage('f', 'e', []), Buffer.from([0x12, 0])])],
+    ['a foreign field', Buffer.concat([encodeTickMessage('f', 'e', []), Buffer.from([0x1a, 0])])],
     ['a truncated tick', Buffer.concat([encodeTickMessage('f', 'e', []), Buffer.from([0x0a, 40, 1, 2])])],
   ])('refuses %s', (_what, data) => {
     expect(() => decodeTickMessage(data)).toThrow(/tick channel/);

@@ -1,18 +1,21 @@
 import { pb } from '../gateway/wire/messages';
+import { tradeMessage } from '../gateway/market-messages';
 import type { Quote } from '../market/quote';
+import type { Trade } from '../market/trade';
 
 /**
  * The feed's tick channel: one Redis message per publishing burst of the sequencer (each pass
  * of a source), carrying every tick of the burst as ready-to-send protobuf bytes.
  *
- *   u8 version (1) · varint length + origin node id · varint length + epoch · TickBatch bytes
+ *   u8 version (1) · varint length + origin node id · varint length + epoch · batch
  *
- * The tail is a valid `bidtape.v1.TickBatch` encoding (field 1 repeated), so each element is
- * the exact `Tick` encoding a gateway frames and sends: gateways never re-encode a tick. An
- * empty batch is the feed's heartbeat.
+ * The batch is field 1 (repeated `Tick`, as in `bidtape.v1.TickBatch`) and field 2 (repeated
+ * `Trade`), each element the exact encoding a gateway frames and sends: gateways never
+ * re-encode a tick. An empty batch is the feed's heartbeat.
  */
 const VERSION = 1;
 const TAG_BATCH_TICK = (1 << 3) | 2;
+const TAG_BATCH_TRADE = (2 << 3) | 2;
 
 export interface SequencedTick {
   quote: Quote;
@@ -24,13 +27,18 @@ export interface TickChannelMessage {
   origin: string;
   epoch: string;
   ticks: SequencedTick[];
+  trades: Trade[];
 }
 
-export function encodeTickMessage(origin: string, epoch: string, ticks: readonly Uint8Array[]): Buffer {
+export function encodeTickMessage(origin: string, epoch: string, ticks: readonly Uint8Array[], trades: readonly Uint8Array[] = []): Buffer {
   const parts: Buffer[] = [Buffer.of(VERSION), lengthDelimited(Buffer.from(origin)), lengthDelimited(Buffer.from(epoch))];
   for (const tick of ticks) {
     parts.push(Buffer.of(TAG_BATCH_TICK));
     parts.push(lengthDelimited(tick));
+  }
+  for (const trade of trades) {
+    parts.push(Buffer.of(TAG_BATCH_TRADE));
+    parts.push(lengthDelimited(trade));
   }
   return Buffer.concat(parts);
 }
@@ -42,12 +50,26 @@ export function decodeTickMessage(data: Buffer): TickChannelMessage {
   const origin = readDelimited(reader).toString();
   const epoch = readDelimited(reader).toString();
   const ticks: SequencedTick[] = [];
+  const trades: Trade[] = [];
   while (reader.offset < data.length) {
-    if (data[reader.offset++] !== TAG_BATCH_TICK) throw new Error('tick channel: unexpected field');
+    const tag = data[reader.offset++];
+    if (tag !== TAG_BATCH_TICK && tag !== TAG_BATCH_TRADE) throw new Error('tick channel: unexpected field');
     const bytes = readDelimited(reader);
-    ticks.push({ quote: quoteOf(pb.Tick.decode(bytes)), bytes });
+    if (tag === TAG_BATCH_TICK) ticks.push({ quote: quoteOf(pb.Tick.decode(bytes)), bytes });
+    else trades.push(tradeOf(pb.Trade.decode(bytes)));
   }
-  return { origin, epoch, ticks };
+  return { origin, epoch, ticks, trades };
+}
+
+export function encodeTrade(trade: Trade): Uint8Array {
+  return pb.Trade.encode(tradeMessage(trade)).finish();
+}
+
+export function tradeOf(t: ReturnType<typeof pb.Trade.decode>): Trade {
+  return {
+    symbol: t.symbol, seq: Number(t.seq), tradeId: t.tradeId, price: Number(t.price), size: Number(t.size),
+    side: t.aggressorSide === pb.Side.SIDE_SELL ? 'sell' : 'buy', timestampUs: Number(t.timestampUs),
+  };
 }
 
 export function encodeTick(quote: Quote): Uint8Array {

@@ -4,7 +4,7 @@ import type { EventBus, FeedHealth } from '../events/event-bus';
 import { pb } from '../gateway/wire/messages';
 import type { MarketDataService } from '../market/market-data.service';
 import type { RedisService } from './redis.service';
-import { decodeTickMessage, quoteOf } from './tick-channel';
+import { decodeTickMessage, quoteOf, tradeOf } from './tick-channel';
 
 const CHECK_MS = 250;
 
@@ -62,6 +62,7 @@ export class TickReceiverService implements OnModuleInit, OnModuleDestroy {
     if (message.origin === this.redis.nodeId) return; // ours: already delivered here
     // Also while a resync reads the shared state: the replica keeps whichever seq is newer.
     for (const { quote, bytes } of message.ticks) this.market.apply(message.epoch, { ...quote, wire: bytes });
+    for (const trade of message.trades) this.market.applyTrade(message.epoch, trade);
     if (this.health.state === 'stale') this.check();
   }
 
@@ -71,11 +72,18 @@ export class TickReceiverService implements OnModuleInit, OnModuleDestroy {
     this.syncing = true;
     try {
       const { command, keys } = this.redis;
-      const [[, epoch], [, latest]] = (await command.multi().get(keys.epoch).hgetallBuffer(keys.latest).exec()) as [
+      const [[, epoch], [, latest], [, trades]] = (await command.multi().get(keys.epoch).hgetallBuffer(keys.latest).hgetallBuffer(keys.latestTrades).exec()) as [
         [Error | null, string | null],
         [Error | null, Record<string, Buffer>],
+        [Error | null, Record<string, Buffer>],
       ];
-      if (epoch) this.market.load(epoch, Object.values(latest ?? {}).map((bytes) => ({ ...quoteOf(pb.Tick.decode(bytes)), wire: bytes })));
+      if (epoch) {
+        this.market.load(
+          epoch,
+          Object.values(latest ?? {}).map((bytes) => ({ ...quoteOf(pb.Tick.decode(bytes)), wire: bytes })),
+          Object.values(trades ?? {}).map((bytes) => tradeOf(pb.Trade.decode(bytes))),
+        );
+      }
     } catch (error) {
       this.logger.warn(`could not load the shared market state: ${(error as Error).message}`);
     } finally {

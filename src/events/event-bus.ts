@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuctionClosedEvent, BidRecord, OutbidNotice } from '../auction/auction.types';
 import type { Candle } from '../market/candles';
-import type { Quote } from '../market/quote';
-import type { Trade } from '../market/trade';
+import type { Quote, QuoteInput } from '../market/quote';
+import type { Trade, TradeInput } from '../market/trade';
 
 /** Why the gateway's copy of the market may be behind, or that it no longer is. */
 export type FeedHealth = { state: 'live' } | { state: 'stale'; reason: string };
@@ -13,6 +13,8 @@ export interface DomainEvents {
   'tick.published': Quote;
   /** A sequenced trade, like a tick. */
   'trade.published': Trade;
+  /** Validated items of a publisher, for the sequencer (the single process, or the cluster's active feed) to number. */
+  'market.ingest': { quotes: { quote: QuoteInput; timestampUs: number }[]; trades: TradeInput[] };
   /** A candle changed (a price folded in) or closed. */
   'candle.updated': Candle;
   /** An instrument was added, retired or given another source: every process reloads its catalogue. */
@@ -47,6 +49,7 @@ export const EVENT_SCOPE: { readonly [K in EventName]: 'local' | 'cluster' } = {
   'tick.published': 'local',
   'trade.published': 'local',
   'candle.updated': 'local',
+  'market.ingest': 'cluster',
   'market.instruments.changed': 'cluster',
   'market.instruments.reloaded': 'local',
   'auction.bids.committed': 'cluster',

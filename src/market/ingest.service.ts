@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../events/event-bus';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from './instruments.service';
 import { MarketDataService } from './market-data.service';
@@ -6,6 +8,8 @@ import { checkQuote, checkTrade } from './publish-rules';
 import type { PublishProblem, PublishRejectCode, QuoteItem, TradeItem } from './publish-rules';
 import { nowMicros } from './quote';
 import type { InstrumentInfo } from './quote';
+import type { TradeInput } from './trade';
+import type { DomainEvents } from '../events/event-bus';
 
 /** Who is publishing: an API key and the symbols it may publish. */
 export interface Publisher {
@@ -31,38 +35,59 @@ export interface PublishOutcome {
 }
 
 /**
- * Prices from publishers: each item is checked (the symbol is live, this key may publish it
- * and is its active source, the values obey the instrument's rules), then the accepted ones
- * go through the same sequencer as simulated prices, which assigns their seqs. A rejected
- * item never reaches subscribers and does not hold back the others.
+ * Prices from publishers: each item is checked where it arrives (the symbol is live, this key
+ * may publish it and is its active source, the values obey the instrument's rules), then the
+ * accepted ones are handed to the sequencer as `market.ingest`: on a single process that is
+ * this process, at once; in a cluster the event crosses to the active feed, which numbers them
+ * like simulated prices. A rejected item never reaches subscribers and does not hold back the
+ * others.
  */
 @Injectable()
-export class IngestService {
+export class IngestService implements OnModuleInit, OnModuleDestroy {
+  private sequencer = false;
+  private readonly unsubscribers: (() => void)[] = [];
+
   constructor(
     private readonly config: AppConfig,
     private readonly instruments: InstrumentsService,
     private readonly market: MarketDataService,
+    private readonly events: EventBus,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribers.push(
+      this.events.on('feed.leadership', ({ active }) => (this.sequencer = active)),
+      this.events.on('market.ingest', ({ quotes, trades }) => {
+        if (!this.sequencer) return; // another process numbers them
+        for (const { quote, timestampUs } of quotes) this.market.publish(quote, timestampUs);
+        for (const trade of trades) this.market.publishTrade(trade);
+      }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribers.forEach((off) => off());
+  }
 
   publish(publisher: Publisher, items: PublishItems): PublishOutcome {
     const clock = { nowUs: nowMicros(), maxSkewUs: this.config.env.PUBLISH_MAX_SKEW_MS * 1000 };
     const rejected: PublishRejection[] = [];
-    let accepted = 0;
+    const quotes: DomainEvents['market.ingest']['quotes'] = [];
+    const trades: TradeInput[] = [];
     items.quotes.forEach((quote, index) => {
       const problem = this.admit(publisher, quote.symbol) ?? checkQuote(quote, this.instruments.get(quote.symbol)!, clock);
       if (problem) return rejected.push({ kind: 'quote', index, ...problem });
       const { symbol, bidPrice, askPrice, bidSize, askSize } = quote;
-      this.market.publish({ symbol, bidPrice, askPrice, bidSize, askSize, lastPrice: this.lastPrice(quote) }, quote.timestampUs);
-      accepted++;
+      quotes.push({ quote: { symbol, bidPrice, askPrice, bidSize, askSize, lastPrice: this.lastPrice(quote) }, timestampUs: quote.timestampUs });
     });
     items.trades.forEach((trade, index) => {
       const problem = this.admit(publisher, trade.symbol) ?? checkTrade(trade, this.instruments.get(trade.symbol)!, clock);
       if (problem) return rejected.push({ kind: 'trade', index, ...problem });
       const { symbol, tradeId, price, size, timestampUs } = trade;
-      this.market.publishTrade({ symbol, tradeId, price, size, side: trade.side!, timestampUs });
-      accepted++;
+      trades.push({ symbol, tradeId, price, size, side: trade.side!, timestampUs });
     });
-    return { accepted, rejected };
+    if (quotes.length + trades.length > 0) this.events.emit('market.ingest', { quotes, trades });
+    return { accepted: quotes.length + trades.length, rejected };
   }
 
   /** Whether this publisher may publish the symbol at all (before its values are looked at). */

@@ -52,7 +52,10 @@ export class MarketDataService {
 
   /** Replica: a trade sequenced elsewhere; older or repeated ones are ignored. */
   applyTrade(epoch: string, trade: Trade): void {
-    if (epoch !== this.currentEpoch) return; // ticks move the epoch; a trade of another one is dropped
+    if (epoch !== this.currentEpoch) {
+      if (!supersedes(epoch, this.currentEpoch)) return;
+      this.load(epoch, []);
+    }
     const previous = this.lastTradeBySymbol.get(trade.symbol);
     if (previous && previous.seq >= trade.seq) return;
     this.lastTradeBySymbol.set(trade.symbol, trade);
@@ -90,7 +93,7 @@ export class MarketDataService {
    * ours without being emitted as ticks (updates in between were missed); subscribers are
    * told to take a fresh snapshot instead.
    */
-  load(epoch: string, quotes: readonly Quote[]): void {
+  load(epoch: string, quotes: readonly Quote[], trades: readonly Trade[] = []): void {
     const epochChanged = epoch !== this.currentEpoch;
     if (epochChanged && !supersedes(epoch, this.currentEpoch)) return;
     if (epochChanged) {
@@ -101,6 +104,10 @@ export class MarketDataService {
     for (const quote of quotes) {
       const previous = this.latestBySymbol.get(quote.symbol);
       if (!previous || previous.seq < quote.seq) this.latestBySymbol.set(quote.symbol, quote);
+    }
+    for (const trade of trades) {
+      const previous = this.lastTradeBySymbol.get(trade.symbol);
+      if (!previous || previous.seq < trade.seq) this.lastTradeBySymbol.set(trade.symbol, trade);
     }
     this.events.emit('market.resynced', { epoch, epochChanged });
   }
