@@ -226,10 +226,18 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
     watcher.send({ subscribeAuction: { auctionId: auction.id } });
     await watcher.waitFor('auctionSnapshot');
     const bidder = await connect(a, `?bidder=cl-outage-${RUN}`);
+    const symbol = freshSymbol('U');
+    const { key } = await publisherFor(b.url, symbol);
+    const publisher = await StreamClient.connect(b.wsUrl, 'bidtape.v1.proto', { headers: { 'x-api-key': key } });
+    clients.push(publisher);
 
     await redis.stop();
     const stale = (await ticker.waitFor('feedStatus', 1, 5000)).feedStatus!;
     expect(stale.state).toBe(pb.FeedState.FEED_STATE_STALE);
+    // Prices cannot reach the sequencer: refused as retryable, never acknowledged and lost.
+    const published = publisher.send({ publish: { quotes: [{ symbol, bidPrice: 1000, askPrice: 1010, bidSize: 10, askSize: 10 }] } });
+    const refused = await pollUntil('the PublishAck', () => publisher.of('publishAck').find((m) => m.publishAck!.requestId === published)?.publishAck ?? undefined);
+    expect(refused).toMatchObject({ accepted: 0, rejected: [{ reason: pb.PublishRejectReason.PUBLISH_REJECT_REASON_UNAVAILABLE }] });
     // Bids never depended on Redis: accepted, durable, while it is down.
     const during = await placeBid(bidder, auction.id, 1000);
     expect(during.accepted).not.toBeNull();

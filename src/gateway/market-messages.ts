@@ -79,6 +79,7 @@ function rejectReason(code: PublishRejectCode): bidtape.v1.PublishRejectReason {
     case 'BAD_TIMESTAMP': return R.PUBLISH_REJECT_REASON_BAD_TIMESTAMP;
     case 'OUT_OF_BOUNDS': return R.PUBLISH_REJECT_REASON_OUT_OF_BOUNDS;
     case 'MISSING_FIELD': return R.PUBLISH_REJECT_REASON_MISSING_FIELD;
+    case 'UNAVAILABLE': return R.PUBLISH_REJECT_REASON_UNAVAILABLE;
   }
 }
 

@@ -45,6 +45,8 @@ export interface PublishOutcome {
 @Injectable()
 export class IngestService implements OnModuleInit, OnModuleDestroy {
   private sequencer = false;
+  /** Whether the sequencer can be reached: false on a cluster gateway while its feed is stale. */
+  private feedLive = true;
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
@@ -57,6 +59,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribers.push(
       this.events.on('feed.leadership', ({ active }) => (this.sequencer = active)),
+      this.events.on('market.feed.health', (health) => (this.feedLive = health.state === 'live')),
       this.events.on('market.ingest', ({ quotes, trades }) => {
         if (!this.sequencer) return; // another process numbers them
         for (const { quote, timestampUs } of quotes) this.market.publish(quote, timestampUs);
@@ -92,6 +95,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   /** Whether this publisher may publish the symbol at all (before its values are looked at). */
   private admit(publisher: Publisher, symbol: string): PublishProblem | null {
+    if (!this.sequencer && !this.feedLive) return { code: 'UNAVAILABLE', message: 'the feed is unreachable right now; nothing was published, retry later' };
     const instrument: InstrumentInfo | undefined = this.instruments.get(symbol);
     if (!instrument) return { code: 'UNKNOWN_SYMBOL', message: `${symbol || '(empty)'} is not in the instrument catalogue` };
     if (!publisher.symbols.has(symbol)) return { code: 'NOT_PERMITTED', message: `this key may not publish ${symbol}` };

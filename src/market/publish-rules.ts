@@ -15,7 +15,9 @@ export type PublishRejectCode =
   | 'CROSSED'
   | 'BAD_TIMESTAMP'
   | 'OUT_OF_BOUNDS'
-  | 'MISSING_FIELD';
+  | 'MISSING_FIELD'
+  /** Decided around the rules: the sequencer cannot be reached now. */
+  | 'UNAVAILABLE';
 
 export interface PublishProblem {
   code: PublishRejectCode;
