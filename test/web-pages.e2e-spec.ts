@@ -28,6 +28,7 @@ describeBrowser('web pages in headless Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const frames: string[] = [];
     page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? 'text' : 'binary')));
+    await new Promise((r) => setTimeout(r, 3500)); // a few seconds of history before the page opens
     await page.goto(`${platform.url}/`);
     await page.locator('[data-testid=connection-state][data-state=live]').waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => document.querySelector('.card[data-symbol="BTC-USD"] [data-testid=last]')?.textContent !== '—');
@@ -36,6 +37,17 @@ describeBrowser('web pages in headless Chromium', () => {
     await page.waitForFunction((initial) => document.querySelector('.card[data-symbol="BTC-USD"] [data-testid=last]')?.textContent !== initial, first, { timeout: 10_000 });
     expect(frames.length).toBeGreaterThan(2);
     expect(frames.every((f) => f === 'binary')).toBe(true);
+
+    // Each symbol opens on a candlestick chart with its recent history, then draws live candles.
+    const candles = (symbol: string) => page.locator(`.card[data-symbol="${symbol}"]`).getAttribute('data-candles').then(Number);
+    const atLoad = await candles('BTC-USD');
+    expect(atLoad).toBeGreaterThanOrEqual(3); // the seconds simulated before the page opened
+    await page.waitForFunction((n) => Number(document.querySelector('.card[data-symbol="BTC-USD"]')?.getAttribute('data-candles')) > n, atLoad, { timeout: 10_000 });
+    expect(await page.locator('.card[data-symbol="BTC-USD"] [data-testid=chart] canvas').count()).toBeGreaterThan(0);
+    // The interval switch re-subscribes: a new history at that interval.
+    await page.selectOption('#interval', 'CANDLE_INTERVAL_1M');
+    await page.waitForFunction(() => Number(document.querySelector('.card[data-symbol="BTC-USD"]')?.getAttribute('data-candles')) <= 2, undefined, { timeout: 5000 });
+    await page.selectOption('#interval', 'CANDLE_INTERVAL_1S');
 
     // One update per second per symbol: updates now stand for several conflated ones.
     await page.selectOption('#rate', '1');

@@ -100,8 +100,9 @@ export class Stream extends EventTarget {
     });
   }
 
-  subscribeSymbols(symbols, maxRate) {
-    this.symbolSubscription = { symbols, maxRate };
+  /** Subscribes (and re-subscribes after a reconnect); `channels` and `candleInterval` by enum name. */
+  subscribeSymbols(symbols, maxRate, { channels, candleInterval } = {}) {
+    this.symbolSubscription = { symbols, maxRate, ...(channels ? { channels } : {}), ...(candleInterval ? { candleInterval } : {}) };
     this.send({ subscribe: this.symbolSubscription });
   }
 

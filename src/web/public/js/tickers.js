@@ -5,6 +5,7 @@ import { formatMinor, stateBadge, Stream } from './stream.js';
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMZN', 'EUR-USD', 'GBP-USD', 'USD-JPY', 'XAU-USD'];
 const grid = document.getElementById('grid');
 const rateSelect = document.getElementById('rate');
+const intervalSelect = document.getElementById('interval');
 const cards = new Map();
 
 const stream = new Stream();
@@ -16,27 +17,56 @@ function card(symbol) {
   const el = document.createElement('div');
   el.className = 'card';
   el.dataset.symbol = symbol;
+  el.dataset.candles = '0';
   el.innerHTML = `
     <div class="top"><div><div class="symbol">${symbol}</div><div class="name"></div></div><div class="change"></div></div>
     <div class="last" data-testid="last">—</div>
     <div class="quote"><span>Bid <b class="bid">—</b></span><span>Spread <b class="spread">—</b></span><span>Ask <b class="ask">—</b></span></div>
-    <div class="chart"></div>
+    <div class="chart" data-testid="chart"></div>
     <div class="meta"><span class="seq"></span><span class="conflated"></span></div>`;
   grid.appendChild(el);
   const chart = LightweightCharts.createChart(el.querySelector('.chart'), {
-    height: 70,
-    layout: { background: { color: 'transparent' }, textColor: '#8a93a6', attributionLogo: false },
-    grid: { vertLines: { visible: false }, horzLines: { visible: false } },
-    rightPriceScale: { visible: false }, timeScale: { visible: false }, crosshair: { vertLine: { visible: false }, horzLine: { visible: false } },
+    height: 150,
+    layout: { background: { color: 'transparent' }, textColor: '#8a93a6', fontSize: 10, attributionLogo: false },
+    grid: { vertLines: { color: 'rgba(35,43,61,.6)' }, horzLines: { color: 'rgba(35,43,61,.6)' } },
+    rightPriceScale: { borderVisible: false },
+    timeScale: { borderVisible: false, timeVisible: true, secondsVisible: true, rightOffset: 2 },
     handleScroll: false, handleScale: false,
   });
-  const series = chart.addSeries(LightweightCharts.AreaSeries, {
-    lineColor: '#5b8cff', topColor: 'rgba(91,140,255,.35)', bottomColor: 'rgba(91,140,255,0)', lineWidth: 2,
-    priceLineVisible: false, lastValueVisible: false,
+  const series = chart.addSeries(LightweightCharts.CandlestickSeries, {
+    upColor: '#1fc77e', downColor: '#ff5470', borderVisible: false, wickUpColor: '#1fc77e', wickDownColor: '#ff5470',
+    priceLineVisible: false,
   });
-  c = { el, chart, series, scale: 2, first: null, last: null, lastSeq: 0 };
+  c = { el, chart, series, scale: 2, first: null, last: null, lastSeq: 0, candles: new Map() };
   cards.set(symbol, c);
   return c;
+}
+
+/** Display only: the chart needs numbers; prices stay integers of minor units everywhere else. */
+function bar(c, candle) {
+  const unit = 10 ** c.scale;
+  return {
+    time: Math.floor(candle.startTimeUs / 1e6),
+    open: candle.open / unit, high: candle.high / unit, low: candle.low / unit, close: candle.close / unit,
+  };
+}
+
+function showCandles(symbol, candles) {
+  const c = card(symbol);
+  c.candles = new Map(candles.map((k) => [Number(k.startTimeUs), k]));
+  c.series.setData(candles.map((k) => bar(c, k)));
+  c.el.dataset.candles = String(c.candles.size);
+  c.chart.timeScale().fitContent();
+}
+
+function updateCandle(candle) {
+  const c = cards.get(candle.symbol);
+  if (!c) return;
+  const start = Number(candle.startTimeUs);
+  if (start < Math.max(0, ...c.candles.keys())) return; // older than what is drawn: the chart only appends
+  c.candles.set(start, candle);
+  c.series.update(bar(c, candle));
+  c.el.dataset.candles = String(c.candles.size);
 }
 
 function show(symbol, tick) {
@@ -65,23 +95,28 @@ function show(symbol, tick) {
   c.el.querySelector('.seq').textContent = `seq ${tick.seq}`;
   const covered = tick.seq - tick.firstSeq + 1;
   c.el.querySelector('.conflated').textContent = covered > 1 ? `${covered} updates in 1` : '';
-  // Display only: the chart needs numbers; prices stay integers everywhere else.
-  c.series.update({ time: Math.floor(tick.timestampUs / 1e6), value: tick.lastPrice / 10 ** c.scale });
-  c.chart.timeScale().fitContent();
 }
 
 stream.addEventListener('snapshot', ({ detail }) => {
   for (const s of detail.symbols) {
     const c = card(s.instrument.symbol);
     c.scale = s.instrument.priceScale;
+    c.series.applyOptions({ priceFormat: { type: 'price', precision: c.scale, minMove: 1 / 10 ** c.scale } });
     c.el.querySelector('.name').textContent = s.instrument.displayName;
     if (s.latest) show(s.instrument.symbol, s.latest);
   }
 });
 stream.addEventListener('tick', ({ detail }) => show(detail.symbol, detail));
 stream.addEventListener('tickBatch', ({ detail }) => detail.ticks.forEach((t) => show(t.symbol, t)));
+stream.addEventListener('candleHistory', ({ detail }) => showCandles(detail.symbol, detail.candles));
+stream.addEventListener('candle', ({ detail }) => updateCandle(detail));
 
-rateSelect.addEventListener('change', () => stream.subscribeSymbols(SYMBOLS, Number(rateSelect.value)));
+function subscribe() {
+  const options = { channels: ['CHANNEL_QUOTES', 'CHANNEL_CANDLES'], candleInterval: intervalSelect.value };
+  stream.subscribeSymbols(SYMBOLS, Number(rateSelect.value), options);
+}
+rateSelect.addEventListener('change', subscribe);
+intervalSelect.addEventListener('change', subscribe);
 SYMBOLS.forEach(card);
 await stream.connect();
-stream.subscribeSymbols(SYMBOLS, Number(rateSelect.value));
+subscribe();
