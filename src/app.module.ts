@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { REDACTED_HEADERS, redactRequest } from './logging/redact';
 import { MarketModule } from './market/market.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReplayModule } from './replay/replay.module';
 import { SimulatorModule } from './simulator/simulator.module';
 
 const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -41,6 +42,7 @@ export class AppModule {
         // A feed-only cluster member serves no stream: it sequences and runs the sources.
         ...(config.env.CLUSTER_ROLE === 'feed' ? [] : [GatewayModule]),
         SimulatorModule,
+        ReplayModule,
         HealthModule.forRoot(config.env.CLUSTER_ROLE !== 'feed'),
         MetricsModule.forRoot(config.env.CLUSTER_ROLE !== 'feed'),
       ],

@@ -6,12 +6,16 @@ import { bid, BID_HELP } from './bid';
 import { EXIT, UsageError } from './common';
 import type { ExitCode } from './common';
 import { keys, KEYS_HELP } from './keys';
+import { record, RECORD_HELP } from './record';
+import { replay, REPLAY_HELP } from './replay';
 import { tail, TAIL_HELP } from './tail';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<ExitCode>; help: string }> = {
   tail: { run: tail, help: TAIL_HELP },
   bid: { run: bid, help: BID_HELP },
   keys: { run: keys, help: KEYS_HELP },
+  record: { run: record, help: RECORD_HELP },
+  replay: { run: replay, help: REPLAY_HELP },
 };
 
 const USAGE = `bidtape <command> [options]
@@ -20,6 +24,8 @@ Commands:
   tail    subscribe to prices and auctions, print decoded updates (JSON lines or a live table)
   bid     place a bid and print the answer (exit 0 accepted, 2 rejected)
   keys    create, list and revoke partner API keys (admin API)
+  record  record live quotes and trades to a file
+  replay  publish a recording into a server (as a publisher)
 
 bidtape <command> --help (or bidtape help <command>) for its options.`;
 

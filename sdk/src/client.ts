@@ -10,9 +10,9 @@ import type { GapEvent } from './market-feed';
 import { decoded, jsonCodec, pb, protoCodec } from './messages';
 import type {
   Candle, CandleHistory, ClientMessageInit, Codec, ErrorCode, FeedStatus, InstrumentRetired, Outbid, PublishAck, PublishRequestInit, ServerError,
-  ServerMessage, SlowConsumerWarning, Trade,
+  ServerMessage, SlowConsumerWarning, Tick, Trade,
 } from './messages';
-import type { AuctionWatch, TickSubscription } from './subscriptions';
+import type { AuctionWatch, TickSubscription, TickUpdate } from './subscriptions';
 import { defaultWebSocket, OPEN } from './transport';
 import type { WebSocketConstructor, WebSocketLike } from './transport';
 
@@ -72,8 +72,10 @@ export interface ClientEvents {
   tokenRefreshed: { expiresTimeUs: number };
   /** A clustered server's prices went stale (its feed is unreachable) or live again. */
   feedStatus: FeedStatus;
-  /** A trade of a symbol subscribed on CHANNEL_TRADES (batches are delivered one trade at a time). */
-  trade: Trade;
+  /** Every new tick as it arrives, before subscriptions' iterators see it (which may merge ticks when behind). */
+  tick: TickUpdate;
+  /** A trade of a symbol subscribed with `trades: true` (batches are delivered one trade at a time), with its epoch. */
+  trade: Trade & { epoch: string };
   /** The recent candles of a symbol subscribed on CHANNEL_CANDLES, once per subscription. */
   candleHistory: CandleHistory;
   /** A forming candle changed, or a candle closed (`closed`). */
@@ -179,8 +181,8 @@ export class BidtapeClient extends Emitter<ClientEvents> {
    * per symbol (0: every update; absent: the server default). One rate per symbol per
    * connection: subscribing a symbol again changes its rate for every subscription holding it.
    */
-  subscribe(symbols: string[], options: { maxRate?: number } = {}): TickSubscription {
-    return this.market.subscribe(symbols, options.maxRate, this.connected);
+  subscribe(symbols: string[], options: { maxRate?: number; trades?: boolean } = {}): TickSubscription {
+    return this.market.subscribe(symbols, options.maxRate, this.connected, options.trades);
   }
 
   /**
@@ -465,9 +467,9 @@ export class BidtapeClient extends Emitter<ClientEvents> {
   private route(message: ServerMessage): void {
     switch (message.kind) {
       case 'tick':
-        return this.market.onTick(decoded(pb.Tick, message.tick));
+        return this.onTick(decoded(pb.Tick, message.tick));
       case 'tickBatch':
-        for (const tick of decoded(pb.TickBatch, message.tickBatch).ticks) this.market.onTick(decoded(pb.Tick, tick));
+        for (const tick of decoded(pb.TickBatch, message.tickBatch).ticks) this.onTick(decoded(pb.Tick, tick));
         return;
       case 'snapshot':
         return this.market.onSnapshot(decoded(pb.Snapshot, message.snapshot));
@@ -488,9 +490,9 @@ export class BidtapeClient extends Emitter<ClientEvents> {
       case 'slowConsumerWarning':
         return this.emit('slowConsumer', decoded(pb.SlowConsumerWarning, message.slowConsumerWarning));
       case 'trade':
-        return this.emit('trade', decoded(pb.Trade, message.trade));
+        return this.onTrade(decoded(pb.Trade, message.trade));
       case 'tradeBatch':
-        for (const trade of decoded(pb.TradeBatch, message.tradeBatch).trades) this.emit('trade', decoded(pb.Trade, trade));
+        for (const trade of decoded(pb.TradeBatch, message.tradeBatch).trades) this.onTrade(decoded(pb.Trade, trade));
         return;
       case 'candle':
         return this.emit('candle', decoded(pb.Candle, message.candle));
@@ -519,6 +521,15 @@ export class BidtapeClient extends Emitter<ClientEvents> {
       case undefined: // a message kind newer than this SDK
         return;
     }
+  }
+
+  private onTick(tick: Tick): void {
+    const update = this.market.onTick(tick);
+    if (update) this.emit('tick', update);
+  }
+
+  private onTrade(trade: Trade): void {
+    this.emit('trade', Object.assign(trade, { epoch: this.market.epochOf(trade.symbol) ?? '' }));
   }
 
   private onError(error: ServerError): void {

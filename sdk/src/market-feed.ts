@@ -50,9 +50,14 @@ export class MarketFeed {
     return this.symbols.get(symbol)?.lastSeq;
   }
 
-  subscribe(symbols: string[], maxRate: number | undefined, connected: boolean): TickSubscription {
+  /** The epoch of a subscribed symbol's numbering, from its latest snapshot. */
+  epochOf(symbol: string): string | undefined {
+    return this.symbols.get(symbol)?.epoch;
+  }
+
+  subscribe(symbols: string[], maxRate: number | undefined, connected: boolean, trades = false): TickSubscription {
     const normalized = [...new Set(symbols.map((s) => s.trim().toUpperCase()))];
-    const subscription = new TickSubscription(normalized, maxRate, this.bufferSize, (s) => this.drop(s));
+    const subscription = new TickSubscription(normalized, maxRate, this.bufferSize, (s) => this.drop(s), trades);
     this.subscriptions.add(subscription);
     if (connected) void this.send(subscription);
     return subscription;
@@ -121,13 +126,15 @@ export class MarketFeed {
     if (round) this.settle(round);
   }
 
-  onTick(tick: Tick): void {
+  /** Returns the update when the tick was new (delivered), else null. */
+  onTick(tick: Tick): TickUpdate | null {
     const feed = this.symbols.get(tick.symbol);
-    if (!feed || tick.seq <= feed.lastSeq) return; // not subscribed (any more), or seen already
+    if (!feed || tick.seq <= feed.lastSeq) return null; // not subscribed (any more), or seen already
     if (tick.firstSeq > feed.lastSeq + 1) this.onGap({ symbol: tick.symbol, expected: feed.lastSeq + 1, got: tick.firstSeq, cause: 'tick' });
     feed.lastSeq = tick.seq;
     const update: TickUpdate = { symbol: tick.symbol, tick, instrument: feed.instrument, epoch: feed.epoch, snapshot: false };
     for (const subscription of this.subscriptions) if (subscription.holds(tick.symbol)) subscription.deliver(update);
+    return update;
   }
 
   /** An `Error` answering one of our subscribe requests fails that subscription; false if it answers something else. */
@@ -144,7 +151,11 @@ export class MarketFeed {
     const id = this.wire.newId();
     subscription.restart();
     const symbols = [...subscription.symbols];
-    const request = subscription.maxRate === undefined ? { symbols } : { symbols, maxRate: subscription.maxRate };
+    const request = {
+      symbols,
+      ...(subscription.maxRate === undefined ? {} : { maxRate: subscription.maxRate }),
+      ...(subscription.trades ? { channels: [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES] } : {}),
+    };
     return new Promise<void>((done) => {
       this.rounds.set(id, { subscription, result: { symbols: [], maxRate: 0, rejected: [] }, acked: false, settled: false, done });
       if (!this.wire.write({ id, subscribe: request })) this.rounds.delete(id); // sent again on the next connection

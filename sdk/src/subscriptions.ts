@@ -67,6 +67,8 @@ export class TickSubscription implements AsyncIterable<TickUpdate> {
     readonly maxRate: number | undefined,
     bufferSize: number,
     private readonly onStop: (subscription: TickSubscription) => void,
+    /** Also receive the symbols' trades (CHANNEL_TRADES), delivered as `trade` events of the client. */
+    readonly trades = false,
   ) {
     this.ready = this.first.promise;
     this.queue = new AsyncQueue<TickUpdate>(

@@ -100,6 +100,17 @@ export const envSchema = z.object({
   /** Share of simulated ticks that also print a trade, in percent. */
   SIM_TRADE_PERCENT: int(0, 100).default(30),
 
+  /** A recording (docs/recording.md) to replay as the source of its symbols instead of the simulator. */
+  REPLAY_FILE: z.string().min(1).optional(),
+  /** 1, 10, any multiple of real time, or max (as fast as the server goes). */
+  REPLAY_SPEED: z
+    .string()
+    .refine((s) => s === 'max' || (/^\d+(\.\d+)?$/.test(s) && Number(s) > 0), { error: 'must be a positive number or max' })
+    .default('1'),
+  REPLAY_LOOP: bool.default(false),
+  /** Start the replay at this time of the recording (ISO 8601); earlier items are skipped. */
+  REPLAY_FROM: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time like 2026-12-01T10:00:00Z' }).optional(),
+
   SIM_ENABLED: bool.default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(42),
   SIM_TICKS_PER_SECOND: int(1, 100_000).default(200),

@@ -15,6 +15,8 @@ export interface DomainEvents {
   'trade.published': Trade;
   /** Validated items of a publisher, for the sequencer (the single process, or the cluster's active feed) to number. */
   'market.ingest': { quotes: { quote: QuoteInput; timestampUs: number }[]; trades: TradeInput[] };
+  /** The market-data source finished (a replay reached the end of its recording). */
+  'market.source.ended': { message: string };
   /** A candle changed (a price folded in) or closed. */
   'candle.updated': Candle;
   /** An instrument was added, retired or given another source: every process reloads its catalogue. */
@@ -50,6 +52,7 @@ export const EVENT_SCOPE: { readonly [K in EventName]: 'local' | 'cluster' } = {
   'trade.published': 'local',
   'candle.updated': 'local',
   'market.ingest': 'cluster',
+  'market.source.ended': 'cluster',
   'market.instruments.changed': 'cluster',
   'market.instruments.reloaded': 'local',
   'auction.bids.committed': 'cluster',

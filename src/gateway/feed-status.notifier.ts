@@ -30,6 +30,7 @@ export class FeedStatusNotifier implements OnModuleInit, OnModuleDestroy {
     this.unsubscribers.push(
       this.events.on('market.resynced', () => this.resnapshotAll()),
       this.events.on('market.feed.health', (health) => this.announce(health)),
+      this.events.on('market.source.ended', ({ message }) => this.broadcast({ state: pb.FeedState.FEED_STATE_ENDED, message })),
     );
   }
 
@@ -46,11 +47,13 @@ export class FeedStatusNotifier implements OnModuleInit, OnModuleDestroy {
   }
 
   private announce(health: FeedHealth): void {
-    const message = this.encoder.message({
-      feedStatus: health.state === 'live'
-        ? { state: pb.FeedState.FEED_STATE_LIVE, message: 'prices are live' }
-        : { state: pb.FeedState.FEED_STATE_STALE, message: `prices may be stale: ${health.reason}` },
-    });
+    this.broadcast(health.state === 'live'
+      ? { state: pb.FeedState.FEED_STATE_LIVE, message: 'prices are live' }
+      : { state: pb.FeedState.FEED_STATE_STALE, message: `prices may be stale: ${health.reason}` });
+  }
+
+  private broadcast(feedStatus: { state: number; message: string }): void {
+    const message = this.encoder.message({ feedStatus });
     for (const connection of this.connections.all()) if (connection.marketSubscriptionCount > 0) connection.send(message);
   }
 }

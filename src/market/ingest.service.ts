@@ -100,7 +100,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (!instrument) return { code: 'UNKNOWN_SYMBOL', message: `${symbol || '(empty)'} is not in the instrument catalogue` };
     if (!publisher.symbols.has(symbol)) return { code: 'NOT_PERMITTED', message: `this key may not publish ${symbol}` };
     const source = this.instruments.sourceOf(symbol);
-    if (source === 'simulator' || source?.keyId !== publisher.keyId) {
+    if (typeof source !== 'object' || source.keyId !== publisher.keyId) {
       return { code: 'NOT_ACTIVE_SOURCE', message: `${symbol}'s active source is not this key (see the admin API)` };
     }
     return null;

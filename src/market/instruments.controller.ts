@@ -13,7 +13,7 @@ import type { InstrumentInfo } from './quote';
 
 export interface InstrumentView extends InstrumentInfo {
   /** Who publishes its prices now (a publisher's key id is not disclosed). */
-  source: 'simulator' | 'publisher';
+  source: 'simulator' | 'replay' | 'publisher';
 }
 
 export interface CandleView {
@@ -69,7 +69,8 @@ export class InstrumentsController {
   }
 
   private view(i: InstrumentInfo): InstrumentView {
-    return { ...i, source: this.instruments.sourceOf(i.symbol) === 'simulator' ? 'simulator' : 'publisher' };
+    const source = this.instruments.sourceOf(i.symbol);
+    return { ...i, source: typeof source === 'object' ? 'publisher' : (source ?? 'simulator') };
   }
 }
 

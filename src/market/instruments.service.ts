@@ -20,6 +20,8 @@ export class InstrumentsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(InstrumentsService.name);
   private bySymbol = new Map<string, InstrumentInfo>();
   private sources = new Map<string, PriceSource>();
+  /** Symbols a replay (REPLAY_FILE) publishes on this process, whatever the catalogue says. */
+  private readonly replayed = new Set<string>();
   private unsubscribe?: () => void;
 
   constructor(
@@ -42,7 +44,7 @@ export class InstrumentsService implements OnModuleInit, OnModuleDestroy {
   async reload(): Promise<void> {
     const rows = await this.repository.find({ where: { active: true }, order: { symbol: 'ASC' } });
     this.bySymbol = new Map(rows.map((r) => [r.symbol, toInfo(r)]));
-    this.sources = new Map(rows.map((r) => [r.symbol, parseSource(r.source)]));
+    this.sources = new Map(rows.map((r) => [r.symbol, this.replayed.has(r.symbol) ? 'replay' : parseSource(r.source)]));
     this.logger.log(`loaded ${this.bySymbol.size} instruments`);
   }
 
@@ -68,6 +70,16 @@ export class InstrumentsService implements OnModuleInit, OnModuleDestroy {
   /** The active source of a live instrument (undefined: not in the catalogue). */
   sourceOf(symbol: string): PriceSource | undefined {
     return this.sources.get(symbol);
+  }
+
+  /** Makes a replay the source of these live symbols on this process (it replaces the simulator there). */
+  claimForReplay(symbols: readonly string[]): string[] {
+    const claimed = symbols.filter((s) => this.bySymbol.has(s));
+    for (const symbol of claimed) {
+      this.replayed.add(symbol);
+      this.sources.set(symbol, 'replay');
+    }
+    return claimed;
   }
 
   /** Adds an instrument (or brings a retired one back with new terms). False: it is live already. */

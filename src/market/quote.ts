@@ -30,15 +30,16 @@ export interface InstrumentInfo {
   candleSource: 'trades' | 'quotes';
 }
 
-/** Who may publish an instrument's prices: the simulator, or one publisher's API key id. */
-export type PriceSource = 'simulator' | { keyId: string };
+/** Who may publish an instrument's prices: the simulator, a replayed recording, or one publisher's API key id. */
+export type PriceSource = 'simulator' | 'replay' | { keyId: string };
 
 export function sourceName(source: PriceSource): string {
-  return source === 'simulator' ? 'simulator' : `key:${source.keyId}`;
+  return typeof source === 'string' ? source : `key:${source.keyId}`;
 }
 
 export function parseSource(name: string): PriceSource {
-  return name.startsWith('key:') ? { keyId: name.slice(4) } : 'simulator';
+  if (name.startsWith('key:')) return { keyId: name.slice(4) };
+  return name === 'replay' ? 'replay' : 'simulator';
 }
 
 /** Current wall-clock time in integer microseconds since the epoch. */

@@ -53,6 +53,10 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
 
   start(): void {
     if (this.timer) return;
+    if (this.config.env.REPLAY_FILE) {
+      this.logger.log('prices come from the replay (REPLAY_FILE): the price simulator is off');
+      return;
+    }
     const { SIM_SEED, SIM_TICKS_PER_SECOND, SIM_TIME_ACCELERATION, SIM_SYMBOLS } = this.config.env;
     const wanted = SIM_SYMBOLS ? new Set(SIM_SYMBOLS) : undefined;
     const instruments = this.instruments
