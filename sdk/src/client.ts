@@ -510,6 +510,7 @@ export class BidtapeClient extends Emitter<ClientEvents> {
       case 'tokenRefreshed':
       case 'unsubscribeAck':
       case 'publishAck':
+      case 'faultsInjected':
       case 'auctionUnsubscribed': {
         const requestId = message[message.kind]?.requestId ?? 0;
         const pending = this.pending.get(requestId);

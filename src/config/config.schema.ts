@@ -100,6 +100,8 @@ export const envSchema = z.object({
   /** Share of simulated ticks that also print a trade, in percent. */
   SIM_TRADE_PERCENT: int(0, 100).default(30),
 
+  /** Let connections ask for seeded faults on their own stream (InjectFaults; docs/partners.md). Never in production. */
+  FAULTS_ENABLED: bool.default(false),
   /** A recording (docs/recording.md) to replay as the source of its symbols instead of the simulator. */
   REPLAY_FILE: z.string().min(1).optional(),
   /** 1, 10, any multiple of real time, or max (as fast as the server goes). */

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { anonymous } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
 import type { CandleInterval } from '../market/candles';
+import type { FaultInjector } from './faults/fault-injector';
 import type { ConsumerState } from './slow-consumer.policy';
 import type { InboundLimiter } from '../limits/token-bucket';
 import type { StreamStats } from './stream-stats';
@@ -100,8 +101,9 @@ export class Connection {
   readonly auctions = new Set<string>();
   /** Which shared frame variant this connection reads. */
   readonly kind: number;
-  /** Binary and uncompressed: several ticks can be joined into one TickBatch frame. */
-  readonly canBatch: boolean;
+  /** Faults this connection asked for (InjectFaults), or null. */
+  faults: FaultInjector | null = null;
+  private readonly batchable: boolean;
   private readonly socket: Socket;
   private corkedThisTurn = false;
 
@@ -116,7 +118,12 @@ export class Connection {
   ) {
     this.socket = socketOf<Socket>(ws);
     this.kind = frameKind(encoding, deflateWindowBits);
-    this.canBatch = encoding === Encoding.Proto && deflateWindowBits === 0;
+    this.batchable = encoding === Encoding.Proto && deflateWindowBits === 0;
+  }
+
+  /** Binary, uncompressed and without injected faults: several ticks can be joined into one TickBatch frame. */
+  get canBatch(): boolean {
+    return this.batchable && !this.faults;
   }
 
   /** Whether the next inbound message may be processed: 'refuse' answers it with an error, 'close' ends the connection. */
@@ -139,7 +146,9 @@ export class Connection {
   }
 
   send(message: OutboundMessage): void {
-    this.writeFrame(message.frame(this.kind));
+    const frame = message.frame(this.kind);
+    if (this.faults?.intercept(frame, message.tickBytes !== undefined)) return;
+    this.writeFrame(frame);
   }
 
   writeFrame(frame: Buffer): void {

@@ -7,6 +7,7 @@ import { AuctionFeedService } from './auction-feed.service';
 import { ConnectionRegistry } from './connection-registry.service';
 import { CandleFanoutService } from './candle-fanout.service';
 import { FanoutService } from './fanout.service';
+import { FaultsService } from './faults/faults.service';
 import { FeedStatusNotifier } from './feed-status.notifier';
 import { HandshakeContexts } from './handshake-context';
 import { PublishController } from './publish.controller';
@@ -48,6 +49,7 @@ import { FrameEncoder } from './wire/outbound';
     CredentialsPolicy,
     SlowConsumerService,
     FeedStatusNotifier,
+    FaultsService,
     StreamGateway,
   ],
   exports: [StreamStats, ConnectionRegistry],

@@ -13,6 +13,7 @@ import { nowMicros } from '../market/quote';
 import { AuctionFeedService } from './auction-feed.service';
 import { bidAnswer } from './auction-messages';
 import { CloseCode } from './close-codes';
+import { FaultsService } from './faults/faults.service';
 import { publishAck, publishItemsOf } from './market-messages';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry.service';
@@ -67,6 +68,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly clock: Clock,
     private readonly ingest: IngestService,
     private readonly config: AppConfig,
+    private readonly faults: FaultsService,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
@@ -74,6 +76,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const connection = this.connections.open(ws, request);
       const bidder = connection.principal.bidder;
       if (bidder) this.auctionFeed.registerBidder(connection, bidder.id);
+      const faults = this.faults.armFromHandshake(connection, request);
+      if (faults) connection.send(this.encoder.message(faults));
     } catch (error) {
       this.logger.error(`refusing connection: ${(error as Error).message}`);
       ws.close(CloseCode.InternalError, 'internal error');
@@ -136,6 +140,11 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     this.withConnection(ws, (connection) => [
       this.subscriptions.unsubscribe(connection, message.id, request.symbols ?? [], request.channels),
     ], message);
+  }
+
+  @SubscribeMessage('injectFaults')
+  onInjectFaults(@ConnectedSocket() ws: WebSocket, @MessageBody() message: ClientMessage): void {
+    this.withConnection(ws, (connection) => [this.faults.arm(connection, message.id, message.injectFaults!)], message);
   }
 
   @SubscribeMessage('publish')
