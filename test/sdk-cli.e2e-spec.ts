@@ -135,5 +135,13 @@ describe('the bidtape command-line tool', () => {
     expect(noToken.stderr).toMatch(/admin token/);
     expect(wrongToken.stderr).toMatch(/not available: the admin API refused \(401\)/);
     expect((await run(['keys', 'revoke', key.id, '--url', platform.wsUrl], admin)).code).toBe(0);
+
+    // A publisher's key: feed:publish for a list of symbols.
+    const publisher = await run(['keys', 'create', '--url', platform.wsUrl, '--name', 'cli-pub', '--scopes', 'feed:publish', '--publish-symbols', 'aapl,MSFT'], admin);
+    expect(publisher.code).toBe(0);
+    expect(JSON.parse(publisher.stdout)).toMatchObject({ scopes: ['feed:publish'], publishSymbols: ['AAPL', 'MSFT'] });
+    const misuse = await run(['keys', 'create', '--url', platform.wsUrl, '--name', 'x', '--scopes', 'feed:read', '--publish-symbols', 'AAPL'], admin);
+    expect(misuse.code).toBe(1);
+    expect(misuse.stderr).toContain('--publish-symbols goes with the feed:publish scope');
   });
 });

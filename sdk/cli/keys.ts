@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, streamUrl, UsageError } from './common';
 import type { ExitCode } from './common';
 
-export const KEYS_HELP = `bidtape keys create --name acme --scopes feed:read[,bid:write]
+export const KEYS_HELP = `bidtape keys create --name acme --scopes feed:read[,bid:write,auction:write,feed:publish] [--publish-symbols ACME,XYZ]
 bidtape keys list
 bidtape keys revoke <id>
 
@@ -13,7 +13,8 @@ once, at creation; give it to the partner (X-Api-Key header or ?api_key=).
   --http <url>         the server's HTTP address (default: derived from --url)
   --url <ws url>       stream endpoint [BIDTAPE_URL] (default ws://localhost:3000/v1/stream)
   --name <name>        create: who the key is for
-  --scopes <list>      create: feed:read and/or bid:write
+  --scopes <list>      create: any of feed:read, bid:write, auction:write, feed:publish
+  --publish-symbols <list>  create, with feed:publish: the symbols the key may publish
   -h, --help           this help
 
 Exit code: 0 done; 2 keys are not available (the server has no admin API - ADMIN_TOKEN unset -
@@ -31,6 +32,7 @@ export async function keys(args: string[]): Promise<ExitCode> {
       'admin-token': { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      'publish-symbols': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,7 +64,10 @@ export async function keys(args: string[]): Promise<ExitCode> {
   try {
     if (action === 'create') {
       if (!values.name || !values.scopes) throw new UsageError('keys create needs --name and --scopes');
-      console.log(await call('POST', '', { name: values.name, scopes: values.scopes.split(',').map((s) => s.trim()) }));
+      const publishSymbols = values['publish-symbols']?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const scopes = values.scopes.split(',').map((s) => s.trim());
+      if (publishSymbols && !scopes.includes('feed:publish')) throw new UsageError('--publish-symbols goes with the feed:publish scope');
+      console.log(await call('POST', '', { name: values.name, scopes, ...(publishSymbols ? { publishSymbols } : {}) }));
     } else if (action === 'list') {
       console.log(await call('GET', ''));
     } else {
