@@ -46,7 +46,8 @@ describeBrowser('web pages in headless Chromium', () => {
     expect(await page.locator('.card[data-symbol="BTC-USD"] [data-testid=chart] canvas').count()).toBeGreaterThan(0);
     // The interval switch re-subscribes: a new history at that interval.
     await page.selectOption('#interval', 'CANDLE_INTERVAL_1M');
-    await page.waitForFunction(() => Number(document.querySelector('.card[data-symbol="BTC-USD"]')?.getAttribute('data-candles')) <= 2, undefined, { timeout: 5000 });
+    // 2 is CANDLE_INTERVAL_1M: the chart now holds a 1 m history.
+    await page.waitForFunction(() => document.querySelector('.card[data-symbol="BTC-USD"]')?.getAttribute('data-interval') === '2', undefined, { timeout: 5000 });
     await page.selectOption('#interval', 'CANDLE_INTERVAL_1S');
 
     // One update per second per symbol: updates now stand for several conflated ones.

@@ -183,7 +183,8 @@ export class SubscriptionService implements OnModuleInit {
   private snapshot(requestId: number, symbols: string[], channels: ReadonlySet<ChannelName>) {
     return {
       requestId,
-      symbols: symbols.map((symbol) => {
+      // A symbol retired a moment ago (its subscriptions end once the catalogue reloads) is left out.
+      symbols: symbols.filter((symbol) => this.instruments.get(symbol)).map((symbol) => {
         const latest = channels.has('quotes') ? this.market.latest(symbol) : undefined;
         const lastTrade = channels.has('trades') ? this.market.lastTrade(symbol) : undefined;
         return {

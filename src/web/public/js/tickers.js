@@ -51,8 +51,9 @@ function bar(c, candle) {
   };
 }
 
-function showCandles(symbol, candles) {
+function showCandles(symbol, interval, candles) {
   const c = card(symbol);
+  c.el.dataset.interval = String(interval); // the CandleInterval the chart shows (for tests)
   c.candles = new Map(candles.map((k) => [Number(k.startTimeUs), k]));
   c.series.setData(candles.map((k) => bar(c, k)));
   c.el.dataset.candles = String(c.candles.size);
@@ -108,7 +109,7 @@ stream.addEventListener('snapshot', ({ detail }) => {
 });
 stream.addEventListener('tick', ({ detail }) => show(detail.symbol, detail));
 stream.addEventListener('tickBatch', ({ detail }) => detail.ticks.forEach((t) => show(t.symbol, t)));
-stream.addEventListener('candleHistory', ({ detail }) => showCandles(detail.symbol, detail.candles));
+stream.addEventListener('candleHistory', ({ detail }) => showCandles(detail.symbol, detail.interval, detail.candles));
 stream.addEventListener('candle', ({ detail }) => updateCandle(detail));
 
 function subscribe() {
