@@ -201,7 +201,7 @@ export async function scrapeCounters(httpUrl: string): Promise<Record<string, nu
   for (const line of text.split('\n')) {
     const total = /^(bidtape_[a-z_]+_total) (\S+)$/.exec(line);
     if (total) counters[total[1]] = Number(total[2]);
-    const gc = /^bidtape_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
+    const gc = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
     if (gc) counters.gc_seconds += Number(gc[1]);
   }
   return counters;

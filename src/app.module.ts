@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { REDACTED_HEADERS, redactRequest } from './logging/redact';
 import { MarketModule } from './market/market.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { TelemetryModule } from './metrics/telemetry';
 import { ReplayModule } from './replay/replay.module';
 import { SimulatorModule } from './simulator/simulator.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
           },
         }),
         EventsModule,
+        TelemetryModule,
         ClusterModule.forRoot(config),
         DatabaseModule.forRoot(databaseUrl, config.env.DB_POOL_SIZE),
         MarketModule,

@@ -158,8 +158,8 @@ describe('stream protocol (real server, real sockets)', () => {
       const text = await (await fetch(`${platform.url}/metrics`)).text();
       return /^bidtape_connections [1-9]/m.test(text) && text;
     });
-    for (const name of ['bidtape_messages_out_total', 'bidtape_bytes_out_total', 'bidtape_conflated_updates_total',
-      'bidtape_compression_ratio', 'bidtape_slow_consumer_actions_total{action="close"}']) {
+    for (const name of ['bidtape_messages_out_total', 'bidtape_sent_bytes_total', 'bidtape_conflated_updates_total',
+      'bidtape_deflate_input_bytes_total', 'bidtape_slow_consumer_actions_total{action="close"}']) {
       expect(metrics).toContain(name);
     }
   });

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
+import { Telemetry } from '../metrics/telemetry';
 import { AuctionRepository } from './auction.repository';
 import type { BidderIdentity, BidOutcome, PlaceBidRequest } from './auction.types';
 import { BidRateLimit } from '../limits/shared-limits';
@@ -36,6 +37,7 @@ export class BiddingService {
     private readonly events: EventBus,
     config: AppConfig,
     private readonly bidRate: BidRateLimit,
+    private readonly telemetry: Telemetry,
   ) {
     // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
     // cost is shared whether the bids crowd one hot auction or spread over thousands.
@@ -85,7 +87,10 @@ export class BiddingService {
 
   private async tryCommit(bids: PendingBid[], attempt: number): Promise<BidOutcome[]> {
     try {
+      const endTimer = this.telemetry.bidCommitSeconds.startTimer();
       const result = await this.repository.transaction((tx) => this.decideBatch(tx, bids));
+      endTimer();
+      this.telemetry.bidBatchSize.observe(bids.length);
       for (const [auctionId, committed] of result.committed) {
         this.events.emit('auction.bids.committed', { auctionId, records: committed.records, outbids: committed.outbids });
       }

@@ -3,7 +3,9 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../events/event-bus';
 import { ConflationWindow } from '../market/conflation';
 import { MarketDataService } from '../market/market-data.service';
+import { nowMicros } from '../market/quote';
 import type { Quote } from '../market/quote';
+import { Telemetry } from '../metrics/telemetry';
 import type { Connection, Subscription } from './connection';
 import { StreamStats } from './stream-stats';
 import { RateGroups } from './rate-groups';
@@ -34,6 +36,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     private readonly market: MarketDataService,
     private readonly encoder: FrameEncoder,
     private readonly stats: StreamStats,
+    private readonly telemetry: Telemetry,
   ) {}
 
   onModuleInit(): void {
@@ -111,6 +114,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
       subscription.lastSentSeq = quote.seq;
       subscription.connection.send(message);
     }
+    this.telemetry.fanoutDelaySeconds.observe(Math.max(0, nowMicros() - quote.timestampUs) / 1e6);
   }
 
   private flush(group: RateGroup): void {

@@ -9,6 +9,7 @@ import { BiddingService } from '../auction/bidding.service';
 import { Clock } from '../auction/clock';
 import { AppConfig } from '../config/app-config';
 import { IngestService } from '../market/ingest.service';
+import { Telemetry } from '../metrics/telemetry';
 import { nowMicros } from '../market/quote';
 import { AuctionFeedService } from './auction-feed.service';
 import { bidAnswer } from './auction-messages';
@@ -69,6 +70,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly ingest: IngestService,
     private readonly config: AppConfig,
     private readonly faults: FaultsService,
+    private readonly telemetry: Telemetry,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
@@ -93,6 +95,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const connection = this.admit(ws, message);
     if (!connection) return;
     const receivedAt = this.clock.now(); // the auction clock decides, never the client's
+    const startedAt = performance.now();
     const bid = message.placeBid!;
     const auctionId = bid.auctionId ?? '';
     const clientBidId = bid.clientBidId ?? '';
@@ -107,6 +110,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
         })
       : ({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: 0, retryable: false, duplicate: false } as const);
     connection.send(this.encoder.message(bidAnswer(message.id, auctionId, clientBidId, outcome)));
+    this.telemetry.bids.inc({ outcome: outcome.accepted ? 'accepted' : 'rejected', reason: outcome.accepted ? '' : outcome.reason });
+    this.telemetry.bidAckSeconds.observe((performance.now() - startedAt) / 1000);
   }
 
   @SubscribeMessage('subscribeAuction')

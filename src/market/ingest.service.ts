@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../events/event-bus';
+import { Telemetry } from '../metrics/telemetry';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from './instruments.service';
 import { MarketDataService } from './market-data.service';
@@ -54,6 +55,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     private readonly instruments: InstrumentsService,
     private readonly market: MarketDataService,
     private readonly events: EventBus,
+    private readonly telemetry: Telemetry,
   ) {}
 
   onModuleInit(): void {
@@ -90,6 +92,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       trades.push({ symbol, tradeId, price, size, side: trade.side!, timestampUs });
     });
     if (quotes.length + trades.length > 0) this.events.emit('market.ingest', { quotes, trades });
+    if (quotes.length > 0) this.telemetry.publishedItems.inc({ kind: 'quote', outcome: 'accepted' }, quotes.length);
+    if (trades.length > 0) this.telemetry.publishedItems.inc({ kind: 'trade', outcome: 'accepted' }, trades.length);
+    for (const r of rejected) this.telemetry.publishedItems.inc({ kind: r.kind, outcome: r.code });
     return { accepted: quotes.length + trades.length, rejected };
   }
 

@@ -1,34 +1,41 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { ClusterStatus } from '../cluster/cluster-status';
 import type { ClusterCounters } from '../cluster/cluster-status';
 import { StreamStats } from '../gateway/stream-stats';
+import { Telemetry } from './telemetry';
 
 type CounterField = {
   [K in keyof StreamStats]: StreamStats[K] extends number ? K : never;
 }[keyof StreamStats];
 
-/** Prometheus view of the stream counters, read from {@link StreamStats} at scrape time. */
+/**
+ * What `/metrics` serves: the standard process and Node.js metrics under their standard names,
+ * the features' histograms and labelled counters (Telemetry), and the stream and cluster
+ * counters, read from {@link StreamStats} and the cluster status at scrape time.
+ */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  readonly registry: Registry;
 
   constructor(
     private readonly stats: StreamStats,
     private readonly cluster: ClusterStatus,
+    telemetry: Telemetry,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'bidtape_' });
+    this.registry = telemetry.registry;
+    collectDefaultMetrics({ register: this.registry });
+    reportNoEventLoopSampleAsZero(this.registry);
     this.gauge('bidtape_connections', 'Open WebSocket connections', () => stats.connectionsOpen);
     this.counter('bidtape_connections_total', 'WebSocket connections accepted', 'connectionsTotal');
     this.counter('bidtape_messages_in_total', 'Client messages received', 'messagesIn');
     this.counter('bidtape_messages_out_total', 'Server messages (frames) sent', 'messagesOut');
-    this.counter('bidtape_bytes_out_total', 'Bytes written to client sockets, frame headers included', 'bytesOut');
+    this.counter('bidtape_sent_bytes_total', 'Bytes written to client sockets, frame headers included', 'bytesOut');
     this.counter('bidtape_conflated_updates_total', 'Tick updates replaced by a newer state instead of sent', 'conflatedUpdates');
     this.counter('bidtape_deflate_input_bytes_total', 'Payload bytes offered to permessage-deflate', 'deflateInputBytes');
     this.counter('bidtape_deflate_output_bytes_total', 'Payload bytes after permessage-deflate', 'deflateOutputBytes');
-    this.gauge('bidtape_compression_ratio', 'Deflate input bytes / output bytes since start (0 before any)', () =>
-      stats.deflateOutputBytes ? stats.deflateInputBytes / stats.deflateOutputBytes : 0,
-    );
     this.counter('bidtape_client_errors_total', 'Client messages answered with an Error', 'clientErrors');
     this.counter('bidtape_dead_connections_reaped_total', 'Connections terminated for missing pongs', 'deadConnectionsReaped');
     this.counter('bidtape_rate_limited_messages_total', 'Client messages refused by the inbound rate limit', 'rateLimited');
@@ -87,4 +94,24 @@ export class MetricsService {
       },
     });
   }
+}
+
+/**
+ * prom-client's event-loop monitor is reset at each scrape; with no sample in between (a short
+ * scrape interval) its minimum reads the empty histogram's value, 2^63 ns (9.2e9 s). The same
+ * metric is served from a monitor of our own instead, reading 0 for an empty window.
+ */
+function reportNoEventLoopSampleAsZero(registry: Registry): void {
+  registry.removeSingleMetric('nodejs_eventloop_lag_min_seconds');
+  const monitor = monitorEventLoopDelay({ resolution: 10 });
+  monitor.enable();
+  new Gauge({
+    name: 'nodejs_eventloop_lag_min_seconds',
+    help: 'The minimum recorded event loop delay (0 when none was recorded since the last scrape).',
+    registers: [registry],
+    collect() {
+      this.set(monitor.count > 0 ? monitor.min / 1e9 : 0);
+      monitor.reset();
+    },
+  });
 }
