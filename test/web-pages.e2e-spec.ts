@@ -2,7 +2,9 @@
 /// <reference lib="dom.iterable" />
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createAuction } from './support/auctions';
+import { createAuction, placeBid } from './support/auctions';
+import { pollUntil } from './support/poll';
+import { StreamClient } from './support/stream-client';
 import { ARTIFACTS, browserAvailable, launchBrowser } from './support/browser';
 import { startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
@@ -102,4 +104,65 @@ describeBrowser('web pages in headless Chromium', () => {
     await alice.screenshot({ path: path.join(ARTIFACTS, 'auction-room-leading.png') });
     await bob.screenshot({ path: path.join(ARTIFACTS, 'auction-room-outbid.png') });
   }, 60_000);
+
+  it('auction room: opens on the whole history, and shows a closed auction\'s result with the form disabled', async () => {
+    const run = Math.random().toString(36).slice(2, 7);
+    const title = `Closed lot ${run}`;
+    const auction = await createAuction(platform.url, { title, startingPrice: 1000, endInMs: 1500 });
+    const [ann, ben] = await Promise.all([`ann${run}`, `ben${run}`].map((h) => StreamClient.connect(`${platform.wsUrl}?bidder=${h}`)));
+    await placeBid(ann, auction.id, 1000);
+    await placeBid(ben, auction.id, 1100);
+    const last = await placeBid(ann, auction.id, 1200);
+    ann.close();
+    ben.close();
+    await pollUntil('the close', async () => ((await (await fetch(`${platform.url}/v1/auctions/${auction.id}`)).json()) as { status: string }).status === 'closed', 10_000, 100);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${platform.url}/auctions.html?auction=${auction.id}&show=closed`);
+    await page.locator('[data-testid=connection-state][data-state=live]').waitFor({ timeout: 10_000 });
+    await page.locator('.ladder tbody tr').nth(2).waitFor({ timeout: 5000 });
+    expect(await page.locator('.ladder tbody tr').count()).toBe(3); // the history, replayed from seq 0
+    expect(await page.locator('.ladder tbody tr').first().locator('td').nth(2).textContent()).toBe('EUR 12.00');
+    expect(last.accepted).not.toBeNull();
+    await page.locator('[data-testid=feedback]', { hasText: 'Won by' }).waitFor();
+    expect(await page.locator('[data-testid=feedback]').textContent()).toMatch(/^Won by bidder-\w+ at EUR 12\.00\.$/);
+    expect(await page.locator('[data-testid=place-bid]').isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid=countdown]').textContent()).toBe('ended');
+    // Closed auctions stay reachable from the list.
+    await page.locator('#list .item .title', { hasText: title }).waitFor({ timeout: 6000 });
+    await page.close();
+  }, 30_000);
+
+  it.each([['index.html', 'ticker-phone.png'], ['auctions.html', 'auction-phone.png']])('%s is usable 390 px wide: one column, nothing off screen', async (file, shot) => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(`${platform.url}/${file}`);
+    await page.locator('[data-testid=connection-state][data-state=live]').waitFor({ timeout: 10_000 });
+    if (file === 'auctions.html') {
+      await createAuction(platform.url, { title: 'Phone-width lot', startingPrice: 1000, endInMs: 600_000 });
+      await page.reload();
+      await page.locator('[data-testid=place-bid]').waitFor({ timeout: 10_000 });
+      const button = (await page.locator('[data-testid=place-bid]').boundingBox())!;
+      expect(button.x + button.width).toBeLessThanOrEqual(390);
+    } else {
+      await page.waitForFunction(() => document.querySelector('.card[data-symbol="BTC-USD"] [data-testid=last]')?.textContent !== '—');
+      const cards = await page.locator('.card').evaluateAll((els) => els.slice(0, 2).map((e) => e.getBoundingClientRect().top));
+      expect(cards[1]).toBeGreaterThan(cards[0]); // stacked: one column
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(ARTIFACTS, shot) });
+    await page.close();
+  }, 30_000);
+
+  it('says why when the server refuses the connection, and serves a favicon', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => localStorage.setItem('bidtape.handle', 'not a handle!'));
+    const page = await context.newPage();
+    await page.goto(`${platform.url}/auctions.html`);
+    await page.locator('[data-testid=connection-state][data-state=refused]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid=connection-state]').textContent()).toContain('check the handle "not a handle!"');
+    await context.close();
+    const icon = await fetch(`${platform.url}/favicon.svg`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+  }, 30_000);
 });

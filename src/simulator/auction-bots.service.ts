@@ -78,11 +78,12 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
     try {
       // Only the simulator's own lots: bots never bid on real auctions.
       const views = await this.auctions.list('open', 200, 0, SELLER);
+      const titles = new Set(views.map((v) => v.title));
       this.open = views
         .filter((v) => v.status === 'open')
         .map((v) => ({ id: v.id, startingPrice: v.startingPrice, currentPrice: v.currentPrice, nextMinimum: v.nextMinimum,
           leader: v.leader, endAtMs: Date.parse(v.endAt) }));
-      for (let missing = this.config.env.SIM_AUCTIONS - this.open.length; missing > 0; missing--) await this.createOne();
+      for (let missing = this.config.env.SIM_AUCTIONS - this.open.length; missing > 0; missing--) await this.createOne(titles);
     } catch (error) {
       this.logger.warn(`auction simulator refresh failed: ${(error as Error).message}`);
     } finally {
@@ -90,12 +91,13 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async createOne(): Promise<void> {
+  /** A new lot whose title no open simulated lot has (numbered once every title is taken). */
+  private async createOne(taken: Set<string>): Promise<void> {
     const startingPrice = uniformInt(this.rng, 10, 500) * 100;
     const withReserve = uniformInt(this.rng, 0, 9) < 4;
     const minutes = uniformInt(this.rng, 3, 8);
     await this.auctions.create({
-      title: LOTS[uniformInt(this.rng, 0, LOTS.length - 1)],
+      title: freeTitle(LOTS, uniformInt(this.rng, 0, LOTS.length - 1), taken),
       description: 'Simulated lot',
       sellerHandle: SELLER,
       currency: 'EUR',
@@ -125,5 +127,19 @@ export class AuctionBotsService implements OnModuleInit, OnApplicationShutdown {
     // Keep the local view current so the next bot decides on fresh prices.
     if (outcome.accepted) Object.assign(auction, { currentPrice: outcome.price, nextMinimum: outcome.nextMinimum, endAtMs: outcome.endAt, leader: outcome.leading ? identity.pseudonym : auction.leader });
     else if (outcome.nextMinimum) auction.nextMinimum = outcome.nextMinimum;
+  }
+}
+
+/** The first title from `start` on (wrapping) that is not taken, else the first free numbered one; marks it taken. */
+export function freeTitle(lots: readonly string[], start: number, taken: Set<string>): string {
+  for (let n = 1; ; n++) {
+    for (let i = 0; i < lots.length; i++) {
+      const base = lots[(start + i) % lots.length];
+      const title = n === 1 ? base : `${base} (lot ${n})`;
+      if (!taken.has(title)) {
+        taken.add(title);
+        return title;
+      }
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { freeTitle } from './auction-bots.service';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { decideBotBid, makeBots } from './bidding-bots';
 import type { BotBidder, OpenAuctionView } from './bidding-bots';
@@ -30,5 +31,13 @@ describe(makeBots.name, () => {
     expect(new Set(bots.map((b) => b.style))).toEqual(new Set(['steady', 'proxy', 'sniper']));
     expect(makeBots(9, xoroshiro128plus(42))).toEqual(bots);
     expect(new Set(bots.map((b) => b.handle)).size).toBe(9);
+  });
+});
+
+describe(freeTitle.name, () => {
+  it('never gives an open lot\'s title again, numbering once all are taken', () => {
+    const taken = new Set<string>(['Chair']);
+    expect([freeTitle(['Chair', 'Lamp'], 0, taken), freeTitle(['Chair', 'Lamp'], 0, taken), freeTitle(['Chair', 'Lamp'], 1, taken)])
+      .toEqual(['Lamp', 'Chair (lot 2)', 'Lamp (lot 2)']);
   });
 });

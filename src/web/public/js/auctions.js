@@ -13,12 +13,16 @@ document.getElementById('signin').addEventListener('submit', (event) => {
 });
 
 const list = document.getElementById('list');
+const filter = document.getElementById('filter');
+filter.value = params.get('show') ?? 'open';
+filter.addEventListener('change', () => void refreshList());
 const room = document.getElementById('room');
 let current = null; // { id, scale, currency, endAt, nextMinimum, state }
 let myPseudonym = null;
 
 async function refreshList() {
-  const auctions = await (await fetch('/v1/auctions?status=open&limit=100')).json();
+  const status = filter.value === 'all' ? '' : `status=${filter.value}&`;
+  const auctions = await (await fetch(`/v1/auctions?${status}limit=100`)).json();
   list.innerHTML = '';
   for (const a of auctions) {
     const item = document.createElement('div');
@@ -27,7 +31,9 @@ async function refreshList() {
     item.innerHTML = `<div class="title"></div><div class="sub"><span class="p"></span><span class="t"></span></div>`;
     item.querySelector('.title').textContent = a.title;
     item.querySelector('.p').textContent = `${a.currency} ${formatMinor(a.currentPrice || a.startingPrice, a.priceScale)}${a.bidCount ? '' : ' start'}`;
-    item.querySelector('.t').textContent = `${a.bidCount} bids · ends ${new Date(a.endAt).toLocaleTimeString()}`;
+    item.querySelector('.t').textContent = a.status === 'closed'
+      ? `${a.bidCount} bids · ${a.winner ? `won by ${a.winner}` : 'no winner'}`
+      : `${a.bidCount} bids · ends ${new Date(a.endAt).toLocaleTimeString()}`;
     item.addEventListener('click', () => select(a.id));
     list.appendChild(item);
   }
@@ -39,7 +45,7 @@ function select(id) {
   room.innerHTML = '';
   room.appendChild(document.getElementById('room-template').content.cloneNode(true));
   room.querySelector('.bidform').addEventListener('submit', onBid);
-  current = { id, scale: 2, currency: '', endAt: 0, nextMinimum: 0 };
+  current = { id, scale: 2, currency: '', endAt: 0, nextMinimum: 0, snapshotSeq: 0 };
   for (const el of list.querySelectorAll('.item')) el.classList.toggle('selected', el.dataset.id === id);
   stream.watchAuction(id);
 }
@@ -54,6 +60,7 @@ function applyState(s) {
   current.endAt = s.endTimeUs / 1000;
   current.nextMinimum = s.nextMinimum;
   current.status = stream.enums.AuctionStatus[s.status];
+  current.snapshotSeq = s.seq;
   room.querySelector('.title').textContent = s.title;
   room.querySelector('.status').textContent = current.status.replace('AUCTION_STATUS_', '').toLowerCase();
   room.querySelector('.price').textContent = s.bidCount ? money(s.currentPrice) : `${money(s.startingPrice)} start`;
@@ -61,6 +68,19 @@ function applyState(s) {
   room.querySelector('.count').textContent = s.bidCount;
   setReserve(s.reserveMet);
   setNext(s.nextMinimum);
+  if (current.status === 'AUCTION_STATUS_CLOSED') showClosed(s.winner, s.currentPrice, s.reserveMet);
+}
+
+/** A closed auction stays readable: its result, its history, and a form that no longer bids. */
+function showClosed(winner, price, reserveMet) {
+  current.status = 'AUCTION_STATUS_CLOSED';
+  room.querySelector('.status').textContent = 'closed';
+  room.querySelector('.countdown').textContent = 'ended';
+  room.querySelector('.outbid').classList.remove('show');
+  for (const control of room.querySelectorAll('.bidform input, .bidform button')) control.disabled = true;
+  room.querySelector('.next').textContent = '';
+  const result = winner ? `Won by ${winner === myPseudonym ? `${winner} (you)` : winner} at ${money(price)}.` : reserveMet ? 'Ended without a bid.' : 'Ended: reserve not met, no winner.';
+  show(room.querySelector('.feedback'), Boolean(winner), result);
 }
 
 function setReserve(met) {
@@ -127,6 +147,8 @@ stream.addEventListener('auctionSnapshot', ({ detail }) => {
 });
 stream.addEventListener('bidUpdate', ({ detail: u }) => {
   if (u.auctionId !== current?.id) return;
+  // The history replayed after the snapshot fills the ladder; only newer bids change the facts.
+  if (u.seq <= current.snapshotSeq) return addLadderRow(u, false);
   room.querySelector('.price').textContent = money(u.price);
   markLeader(u.leader);
   room.querySelector('.count').textContent = u.seq;
@@ -145,6 +167,8 @@ stream.addEventListener('bidUpdate', ({ detail: u }) => {
   }
   current.endAt = Math.max(current.endAt, endAt);
   addLadderRow(u, true);
+  // Leading again (a higher maximum of ours took over): the outbid banner no longer applies.
+  if (myPseudonym && u.leader === myPseudonym) room.querySelector('.outbid').classList.remove('show');
 });
 // Our pseudonym is the bidder of the ladder row with our accepted bid's seq (the update comes first).
 const bidderBySeq = new Map();
@@ -172,10 +196,7 @@ stream.addEventListener('outbid', ({ detail }) => {
 });
 stream.addEventListener('auctionClosed', ({ detail }) => {
   if (detail.auctionId !== current?.id) return;
-  room.querySelector('.status').textContent = 'closed';
-  room.querySelector('.countdown').textContent = 'ended';
-  const winner = detail.winner ? `Won by ${detail.winner} at ${money(detail.price)}` : 'Ended without a winner';
-  show(room.querySelector('.feedback'), Boolean(detail.winner), `${winner}.`);
+  showClosed(detail.winner, detail.price, detail.reserveMet);
 });
 
 setInterval(() => {

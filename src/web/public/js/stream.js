@@ -24,6 +24,9 @@ function loadTypes() {
   return typesPromise;
 }
 
+/** Close codes after which reconnecting cannot help (docs/protocol.md, Close codes). */
+const FINAL_CLOSES = new Set([1002, 1007, 1009, 4003]);
+
 export class Stream extends EventTarget {
   constructor({ bidder } = {}) {
     super();
@@ -53,24 +56,41 @@ export class Stream extends EventTarget {
     const ws = new WebSocket(url, 'bidtape.v1.proto');
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
+      this.failedOpens = 0;
       this.delayMs = 250;
       this.setState(this.everLive ? 'resumed' : 'live');
       this.everLive = true;
       if (this.symbolSubscription) this.send({ subscribe: this.symbolSubscription });
       for (const [auctionId, seq] of this.auctionWatches) {
-        this.send({ subscribeAuction: seq ? { auctionId, fromSeq: seq } : { auctionId } });
+        this.send({ subscribeAuction: { auctionId, fromSeq: seq } }); // what was missed, or the whole history
       }
     };
     ws.onmessage = (event) => {
       const message = this.types.ServerMessage.decode(new Uint8Array(event.data));
       this.route(message);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (this.closedByPage) return;
-      this.setState('reconnecting');
+      // A browser cannot read why a handshake was refused (the HTTP status): after a few refusals
+      // in a row, say so instead of spinning. A close after opening carries its code and reason.
+      this.failedOpens = opened ? 0 : (this.failedOpens ?? 0) + 1;
       for (const [, reject] of this.pending.values()) reject(new Error('connection lost'));
       this.pending.clear();
+      if (opened && FINAL_CLOSES.has(event.code)) {
+        this.refusal = `closed by the server (${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+        return this.setState('refused');
+      }
+      if (this.failedOpens >= 3) {
+        this.refusal = this.bidder
+          ? `the server refuses the connection: check the handle "${this.bidder}" (letters, digits, . _ -), or try later`
+          : 'the server refuses the connection (too many connections, or credentials required); retrying';
+        this.setState('refused');
+      } else {
+        this.setState('reconnecting');
+      }
       setTimeout(() => this.open(), this.delayMs + Math.random() * this.delayMs);
       this.delayMs = Math.min(this.delayMs * 2, 5000);
     };
@@ -106,12 +126,13 @@ export class Stream extends EventTarget {
     this.send({ subscribe: this.symbolSubscription });
   }
 
+  /** Watches one auction, with its whole history first (replay from seq 0). */
   watchAuction(auctionId) {
     for (const id of this.auctionWatches.keys()) {
       if (id !== auctionId) this.send({ unsubscribeAuction: { auctionId: id } });
     }
     this.auctionWatches = new Map([[auctionId, 0]]);
-    this.send({ subscribeAuction: { auctionId } });
+    this.send({ subscribeAuction: { auctionId, fromSeq: 0 } });
   }
 
   placeBid(auctionId, amount, maxAmount) {
@@ -133,9 +154,8 @@ export class Stream extends EventTarget {
       if (body.seq <= this.auctionWatches.get(body.auctionId)) return; // already seen (resume overlap)
       this.auctionWatches.set(body.auctionId, body.seq);
     }
-    if (kind === 'auctionSnapshot' && this.auctionWatches.has(body.state.auctionId)) {
-      this.auctionWatches.set(body.state.auctionId, Math.max(this.auctionWatches.get(body.state.auctionId), body.state.seq));
-    }
+    // With a replay the snapshot comes first and the history after it: the watch's resume
+    // point moves with the bid updates only.
     this.dispatchEvent(new CustomEvent(kind, { detail: body }));
   }
 }
@@ -159,7 +179,7 @@ export function parseMinor(text, scale) {
 export function stateBadge(stream, element) {
   const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', resumed: 'Live (resumed)' };
   const update = () => {
-    element.textContent = labels[stream.state] ?? stream.state;
+    element.textContent = stream.state === 'refused' ? `Not connected: ${stream.refusal}` : labels[stream.state] ?? stream.state;
     element.dataset.state = stream.state;
   };
   stream.addEventListener('state', update);
