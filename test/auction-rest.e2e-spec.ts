@@ -97,6 +97,9 @@ describe('auctions REST API', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ statusCode: 404, code: 'AUCTION_NOT_FOUND', error: 'Not Found' });
     const openApi = (await (await fetch(`${platform.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/v1/auctions', '/v1/auctions/{id}', '/v1/auctions/{id}/bids']));
+    expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/v1/auctions', '/v1/auctions/{id}', '/v1/auctions/{id}/bids',
+      '/v1/instruments', '/v1/instruments/{symbol}/candles', '/v1/publish', '/v1/admin/instruments']));
+    // Operators' endpoints are not part of the REST API document.
+    expect(Object.keys(openApi.paths).filter((p) => p.startsWith('/health') || p === '/metrics')).toEqual([]);
   });
 });

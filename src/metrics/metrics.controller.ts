@@ -1,6 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from './metrics.service';
 
+/** Prometheus scrape endpoint; operators' tooling, not part of the REST API document. */
+@ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
