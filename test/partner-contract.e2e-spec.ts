@@ -75,4 +75,33 @@ const pythonReady = systemTool('protoc + python3-protobuf + python3-websockets',
     expect(Number(eur.latest.seq)).toBeGreaterThanOrEqual(published.seq);
     expect(eur.latest.lastPrice).toMatch(/^\d+$/); // int64 in the JSON mapping: a string of digits
   });
+
+  it('recovers with the Python client module: reports gaps, reconnects after a forced close, resumes', async () => {
+    const faulty = await startTestPlatform({ FAULTS_ENABLED: 'true' });
+    const generated = mkdtempSync(path.join(tmpdir(), 'bidtape-py-'));
+    const protos = ['market', 'auction', 'ingest', 'stream'].map((f) => path.join(root, 'proto', 'bidtape', 'v1', `${f}.proto`));
+    execFileSync('protoc', ['-I', path.join(root, 'proto'), `--python_out=${generated}`, ...protos]);
+    const faults = encodeURIComponent(JSON.stringify({ seed: 5, gapPerMille: 150, closeAfterMs: 600, closeCode: 4008 }));
+    const ticker = setInterval(() => faulty.market.publish(quoteFor('EUR-USD')), 5);
+    try {
+      const child = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+        execFile(python, [path.join(root, 'examples', 'python', 'watch.py'), '--url', `${faulty.wsUrl}?faults=${faults}`,
+          '--symbols', 'EUR-USD', '--rate', '0', '--ticks', '250'],
+        { env: { ...process.env, PYTHONPATH: `${generated}:${path.join(root, 'examples', 'python')}` }, timeout: 20_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })));
+      });
+      expect(child.stderr).toBe('');
+      const events = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string; code?: number; cause?: string; seq?: number; last?: string });
+      const states = events.filter((e) => e.type === 'state').map((e) => `${e.state}${e.code ? ` ${e.code}` : ''}`);
+      expect(states.slice(0, 3)).toEqual(['live', 'reconnecting 4008', 'resumed']); // the forced close, then back
+      expect(events.some((e) => e.type === 'gap' && e.cause === 'tick')).toBe(true);
+      const ticks = events.filter((e) => e.type === 'tick');
+      expect(ticks).toHaveLength(250);
+      expect(ticks.every((t, i) => i === 0 || t.seq! > ticks[i - 1].seq!)).toBe(true); // never an older price after a newer
+      expect(ticks[0].last).toMatch(/^\d\.\d{5}$/);
+    } finally {
+      clearInterval(ticker);
+      await faulty.stop();
+    }
+  }, 30_000);
 });
