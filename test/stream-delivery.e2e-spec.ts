@@ -152,7 +152,9 @@ describe('tick delivery (real server, real sockets)', () => {
       const kinds = slow.received.map((r) => r.message.kind);
       const warningAt = kinds.indexOf('slowConsumerWarning');
       expect(slow.received.slice(0, warningAt).filter((r) => r.message.tick).length).toBeGreaterThan(1000);
-      const after = slow.received.slice(warningAt + 1).filter((r) => r.message.tick);
+      // On a busy machine the kernel may drain enough for the client to recover once and be warned
+      // again: the warning that led to the close is the last one.
+      const after = slow.received.slice(kinds.lastIndexOf('slowConsumerWarning') + 1).filter((r) => r.message.tick);
       expect(after.length).toBeLessThanOrEqual(symbols.length);
 
       // The fast client kept receiving every update, promptly, the whole time.
