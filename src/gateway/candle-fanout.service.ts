@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../events/event-bus';
+import { candleKey } from '../market/candles';
 import type { Candle } from '../market/candles';
 import type { CandleSubscription } from './connection';
 import { candleMessage } from './market-messages';
@@ -40,13 +41,13 @@ export class CandleFanoutService implements OnModuleInit, OnModuleDestroy {
   }
 
   attach(subscription: CandleSubscription): void {
-    const key = keyOf(subscription);
+    const key = candleKey(subscription.symbol, subscription.interval);
     if (subscription.rate === 0) setOf(this.everyUpdate, key).add(subscription);
     else setOf(this.groups.of(subscription.rate).byKey, key).add(subscription);
   }
 
   detach(subscription: CandleSubscription): void {
-    const key = keyOf(subscription);
+    const key = candleKey(subscription.symbol, subscription.interval);
     if (subscription.rate === 0) {
       removeFrom(this.everyUpdate, key, subscription);
       return;
@@ -58,7 +59,7 @@ export class CandleFanoutService implements OnModuleInit, OnModuleDestroy {
   }
 
   private onCandle(candle: Candle): void {
-    const key = `${candle.symbol}/${candle.interval}`;
+    const key = candleKey(candle.symbol, candle.interval);
     let message: ReturnType<FrameEncoder['message']> | undefined;
     const send = (subscribers: Set<CandleSubscription>) => {
       message ??= this.encoder.message({ candle: candleMessage(candle) });
@@ -88,8 +89,4 @@ export class CandleFanoutService implements OnModuleInit, OnModuleDestroy {
       for (const s of subscribers) s.connection.send(message);
     }
   }
-}
-
-function keyOf(s: CandleSubscription): string {
-  return `${s.symbol}/${s.interval}`;
 }

@@ -3,7 +3,7 @@ import type { OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nes
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { CandleRepository } from './candle.repository';
-import { CANDLE_INTERVALS, CandleBuilder, INTERVAL_US } from './candles';
+import { CANDLE_INTERVALS, CandleBuilder, candleKey, INTERVAL_US } from './candles';
 import type { Candle, CandleInterval } from './candles';
 import { InstrumentsService } from './instruments.service';
 import { nowMicros } from './quote';
@@ -73,13 +73,13 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** The forming candle, or null when none is forming. */
   forming(symbol: string, interval: CandleInterval): Candle | null {
-    return this.builders.get(key(symbol, interval))?.forming ?? null;
+    return this.builders.get(candleKey(symbol, interval))?.forming ?? null;
   }
 
   /** The newest `count` candles (closed ones, then the forming one), oldest first. */
   recent(symbol: string, interval: CandleInterval, count: number): Candle[] {
     const forming = this.forming(symbol, interval);
-    const closed = this.recentClosed.get(key(symbol, interval)) ?? [];
+    const closed = this.recentClosed.get(candleKey(symbol, interval)) ?? [];
     const all = forming ? [...closed, forming] : closed;
     return all.slice(Math.max(0, all.length - count));
   }
@@ -116,7 +116,7 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   private add(symbol: string, price: number, size: number, timestampUs: number): void {
     for (const interval of CANDLE_INTERVALS) {
-      const k = key(symbol, interval);
+      const k = candleKey(symbol, interval);
       let builder = this.builders.get(k);
       if (!builder) this.builders.set(k, (builder = new CandleBuilder(symbol, interval)));
       const step = builder.add(price, size, timestampUs);
@@ -154,7 +154,7 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
         const rows = await this.repository.recent(symbol, interval, MAX_CANDLE_HISTORY);
         const last = rows[rows.length - 1];
         const stillForming = last && nowUs < last.startUs + INTERVAL_US[interval];
-        const k = key(symbol, interval);
+        const k = candleKey(symbol, interval);
         if (this.builders.has(k)) continue; // prices arrived first: they win
         const closed = (stillForming ? rows.slice(0, -1) : rows).map((c) => ({ ...c, closed: true }));
         // A candle still forming when the last process stopped is closed now, and written so.
@@ -168,8 +168,8 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
   private drop(symbol: string): void {
     if (this.instruments.get(symbol)) return;
     for (const interval of CANDLE_INTERVALS) {
-      this.builders.delete(key(symbol, interval));
-      this.recentClosed.delete(key(symbol, interval));
+      this.builders.delete(candleKey(symbol, interval));
+      this.recentClosed.delete(candleKey(symbol, interval));
     }
   }
 
@@ -184,8 +184,4 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
       this.logger.warn(`candle retention failed: ${(error as Error).message}`);
     }
   }
-}
-
-function key(symbol: string, interval: CandleInterval): string {
-  return `${symbol}/${interval}`;
 }

@@ -29,6 +29,11 @@ export interface Candle {
   closed: boolean;
 }
 
+/** Names one symbol's candles at one interval, wherever they are kept or looked up. */
+export function candleKey(symbol: string, interval: CandleInterval): string {
+  return `${symbol}/${interval}`;
+}
+
 export function bucketStart(timestampUs: number, interval: CandleInterval): number {
   const length = INTERVAL_US[interval];
   return Math.floor(timestampUs / length) * length;
