@@ -4,13 +4,13 @@ import type { Request, Response } from 'express';
 import { AuthError, AuthErrorCode } from '../auth/auth-errors';
 import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
-import { AppConfig } from '../config/app-config';
 import { IngestService } from '../market/ingest.service';
 import { MarketError, MarketErrorCode } from '../market/market-errors';
 import { publishAck, publishItemsOf } from './market-messages';
 import { decodeClientMessage } from './wire/client-decoder';
 import { JSON_MAPPING, pb } from './wire/messages';
 import { Encoding } from './wire/subprotocol';
+import { Writer } from 'protobufjs/minimal';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
 const PUBLISH_FIELD_TAG = (17 << 3) | 2; // ClientMessage.publish
@@ -27,7 +27,6 @@ export class PublishController {
   constructor(
     private readonly auth: AuthService,
     private readonly ingest: IngestService,
-    private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -44,25 +43,15 @@ export class PublishController {
 
     const binary = request.is(PROTOBUF_CONTENT_TYPE) !== false && Buffer.isBuffer(request.body);
     const decoded = binary
-      ? decodeClientMessage(Buffer.concat([varint(PUBLISH_FIELD_TAG), varint((request.body as Buffer).length), request.body as Buffer]), true, Encoding.Proto)
+      ? decodeClientMessage(Buffer.from(Writer.create().uint32(PUBLISH_FIELD_TAG).bytes(request.body as Buffer).finish()), true, Encoding.Proto)
       : decodeClientMessage(Buffer.from(JSON.stringify({ publish: (request.body as unknown) ?? {} })), false, Encoding.Json);
     if (!decoded.ok) throw new MarketError(MarketErrorCode.MalformedPublish, decoded.reason.replace('ClientMessage', 'PublishRequest').replace(/\bpublish\./g, ''));
     const items = publishItemsOf(decoded.message.publish ?? {});
-    const limit = this.config.env.MAX_PUBLISH_ITEMS;
-    if (items.quotes.length + items.trades.length > limit) throw new MarketError(MarketErrorCode.TooManyItems, `at most ${limit} items per PublishRequest`);
+    const problem = this.ingest.requestProblem(items);
+    if (problem) throw new MarketError(MarketErrorCode.TooManyItems, problem);
 
     const ack = pb.PublishAck.create(publishAck(0, this.ingest.publish({ keyId: principal.keyId, symbols: principal.publishSymbols }, items)).publishAck!);
     if (binary) response.status(200).type(PROTOBUF_CONTENT_TYPE).send(Buffer.from(pb.PublishAck.encode(ack).finish()));
     else response.status(200).json(pb.PublishAck.toObject(ack, JSON_MAPPING));
   }
-}
-
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  while (n >= 0x80) {
-    bytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  bytes.push(n);
-  return Buffer.from(bytes);
 }

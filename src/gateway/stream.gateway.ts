@@ -7,7 +7,6 @@ import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
 import { BiddingService } from '../auction/bidding.service';
 import { Clock } from '../auction/clock';
-import { AppConfig } from '../config/app-config';
 import { IngestService } from '../market/ingest.service';
 import { Telemetry } from '../metrics/telemetry';
 import { nowMicros } from '../market/quote';
@@ -68,7 +67,6 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly auctionFeed: AuctionFeedService,
     private readonly clock: Clock,
     private readonly ingest: IngestService,
-    private readonly config: AppConfig,
     private readonly faults: FaultsService,
     private readonly telemetry: Telemetry,
   ) {}
@@ -158,10 +156,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const { principal } = connection;
       if (!can(principal, 'feed:publish') || !principal.keyId) return [refusal(message, 'FORBIDDEN')];
       const items = publishItemsOf(message.publish!);
-      const limit = this.config.env.MAX_PUBLISH_ITEMS;
-      if (items.quotes.length + items.trades.length > limit) {
-        return [errorReply(message.id, ErrorCode.ERROR_CODE_INVALID_REQUEST, `at most ${limit} items per PublishRequest`)];
-      }
+      const problem = this.ingest.requestProblem(items);
+      if (problem) return [errorReply(message.id, ErrorCode.ERROR_CODE_INVALID_REQUEST, problem)];
       return [publishAck(message.id, this.ingest.publish({ keyId: principal.keyId, symbols: principal.publishSymbols }, items))];
     }, message);
   }

@@ -74,6 +74,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribers.forEach((off) => off());
   }
 
+  /** Why a whole request is refused before any item is looked at (too many items), or null. */
+  requestProblem(items: PublishItems): string | null {
+    const limit = this.config.env.MAX_PUBLISH_ITEMS;
+    return items.quotes.length + items.trades.length > limit ? `at most ${limit} items per PublishRequest` : null;
+  }
+
   publish(publisher: Publisher, items: PublishItems): PublishOutcome {
     const clock = { nowUs: nowMicros(), maxSkewUs: this.config.env.PUBLISH_MAX_SKEW_MS * 1000 };
     const rejected: PublishRejection[] = [];
