@@ -14,7 +14,6 @@
  * The bench client and the app share this machine's cores; figures are for comparison within a
  * run. INGEST_BENCH_SECONDS=2 npm run bench:ingest   # smoke
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,10 +21,11 @@ import { Client } from 'pg';
 import WebSocket from 'ws';
 import '../src/gateway/wire/protobuf-numbers';
 import { bidtape } from '../src/generated/bidtape';
-import { startDatabase } from './bids/app';
-import { cleanupAll, installSignalHandlers, stopChild, track, trackTempDir } from './children';
+import { startAppOnDatabase, startDatabase } from './bids/app';
+import { LatencyRecorder } from './bids/stats';
+import { cleanupAll, installSignalHandlers, trackTempDir } from './children';
 import { cpuTimes, sleep } from './proc';
-import { freePort, snapshotApp, waitForReady } from './servers';
+import { snapshotApp } from './servers';
 
 const pb = bidtape.v1;
 const env = process.env;
@@ -36,28 +36,17 @@ const BATCH = Number(env.INGEST_BENCH_BATCH ?? 100);
 const WINDOW = Number(env.INGEST_BENCH_WINDOW ?? 8);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
-interface App {
-  pid: number;
-  httpUrl: string;
-  wsUrl: string;
-  stop(): Promise<void>;
-}
+type App = Awaited<ReturnType<typeof startAppOnDatabase>>;
 
-async function startApp(appDir: string, databaseUrl: string, extra: Record<string, string>): Promise<App> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, ADMIN_TOKEN,
-    SIM_AUCTIONS: '0', SIM_SYMBOLS: 'BTC-USD', SIM_TIME_ACCELERATION: '60', DEFLATE_ENABLED: 'false',
-    INBOUND_MESSAGES_PER_SECOND: '100000', INBOUND_BURST: '100000', MAX_CONNECTIONS_PER_ADDRESS: '100000',
-    MAX_CONNECTIONS_PER_KEY: '1000', PUBLISH_MAX_SKEW_MS: '60000', HEARTBEAT_INTERVAL_MS: '60000', IDLE_TIMEOUT_MS: '0',
-    SLOW_CONSUMER_SOFT_BYTES: String(256 * 1024 * 1024), SLOW_CONSUMER_HARD_BYTES: String(1024 * 1024 * 1024),
-    ...extra,
-  };
-  delete childEnv.EMBEDDED_PG_DIR;
-  const child = track(spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv }));
-  await waitForReady(child, /listening on/, 90_000, 'bidtape');
-  return { pid: child.pid!, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/v1/stream`, stop: () => stopChild(child, 'SIGTERM', 15_000) };
-}
+const APP_ENV: Record<string, string> = {
+  HOST: '127.0.0.1', LOG_LEVEL: 'warn', ADMIN_TOKEN, SIM_AUCTIONS: '0', SIM_SYMBOLS: 'BTC-USD', SIM_TIME_ACCELERATION: '60',
+  DEFLATE_ENABLED: 'false', INBOUND_MESSAGES_PER_SECOND: '100000', INBOUND_BURST: '100000', MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  MAX_CONNECTIONS_PER_KEY: '1000', PUBLISH_MAX_SKEW_MS: '60000', HEARTBEAT_INTERVAL_MS: '60000', IDLE_TIMEOUT_MS: '0',
+  SLOW_CONSUMER_SOFT_BYTES: String(256 * 1024 * 1024), SLOW_CONSUMER_HARD_BYTES: String(1024 * 1024 * 1024),
+};
+
+const startApp = (appDir: string, databaseUrl: string, extra: Record<string, string>): Promise<App> =>
+  startAppOnDatabase(appDir, databaseUrl, { ...APP_ENV, ...extra }, 'bidtape');
 
 function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   const ws = new WebSocket(url, 'bidtape.v1.proto', { perMessageDeflate: false, headers });
@@ -83,10 +72,6 @@ async function subscriber(url: string, symbols: string[], onTick?: (tick: bidtap
   send(ws, { id: 1, subscribe: { symbols, maxRate: 0 } });
   await sleep(300);
   return state;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function admin(httpUrl: string, method: string, route: string, body: unknown): Promise<Response> {
@@ -152,18 +137,21 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`# ${line}\n`);
 
   // 1. The simulator path.
-  let simLatency: number[] = [];
+  const simLatency = new LatencyRecorder();
   {
     const app = await startApp(appDir, database.url, { SIM_ENABLED: 'true', SIM_TICKS_PER_SECOND: String(LATENCY_RATE) });
-    const lat: number[] = [];
+    let measuring = false; // after the subscribe settled
     const origin = performance.timeOrigin;
-    await subscriber(app.wsUrl, ['BTC-USD'], (t, at) => lat.push((origin + at) - Number(t.timestampUs) / 1000));
-    lat.length = 0;
+    await subscriber(app.wsUrl, ['BTC-USD'], (t, at) => {
+      if (measuring) simLatency.recordMs(origin + at - Number(t.timestampUs) / 1000);
+    });
+    measuring = true;
     await sleep(SECONDS * 1000);
-    simLatency = [...lat].sort((a, b) => a - b);
-    log(`simulator at ${LATENCY_RATE}/s: ${simLatency.length} ticks`);
+    measuring = false;
     await app.stop();
   }
+  const sim = simLatency.summary();
+  log(`simulator at ${LATENCY_RATE}/s: ${sim.count} ticks`);
   let simThroughput = 0;
   let simCpuPerItem = 0;
   {
@@ -198,10 +186,10 @@ async function main(): Promise<void> {
 
   // Latency: one quote per request at LATENCY_RATE, send → receive, in this process's clock.
   const sentAt = new Map<number, number>();
-  const ingestLat: number[] = [];
+  const ingestLatency = new LatencyRecorder();
   const latSub = await subscriber(app.wsUrl, [symbols[1]], (t, at) => {
     const sent = sentAt.get(Number(t.bidPrice));
-    if (sent !== undefined) ingestLat.push(at - sent);
+    if (sent !== undefined) ingestLatency.recordMs(at - sent);
   });
   const publisher = await connect(app.wsUrl, { 'x-api-key': keys[1] });
   let price = 10_000_000;
@@ -218,7 +206,7 @@ async function main(): Promise<void> {
   await sleep(300);
   publisher.terminate();
   latSub.ws.terminate();
-  ingestLat.sort((a, b) => a - b);
+  const ingest = ingestLatency.summary();
 
   // 3. A day of 1 s candles, read back over REST.
   const db = new Client({ connectionString: database.url });
@@ -231,7 +219,8 @@ async function main(): Promise<void> {
     [symbols[2], day],
   );
   await db.end();
-  const pageTimes: number[] = [];
+  const pageTimes = new LatencyRecorder();
+  let pages = 0;
   let from = new Date(day).toISOString();
   const to = new Date(day + 86_400_000).toISOString();
   let fetched = 0;
@@ -239,21 +228,22 @@ async function main(): Promise<void> {
   while (from) {
     const t0 = performance.now();
     const page = (await (await fetch(`${app.httpUrl}/v1/instruments/${symbols[2]}/candles?interval=1s&from=${from}&to=${to}&limit=5000`)).json()) as { candles: unknown[]; next: string | null };
-    pageTimes.push(performance.now() - t0);
+    pageTimes.recordMs(performance.now() - t0);
+    pages++;
     fetched += page.candles.length;
     from = page.next ?? '';
   }
   const dayMs = performance.now() - dayStarted;
-  const lastTimes: number[] = [];
+  const lastTimes = new LatencyRecorder();
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
     await (await fetch(`${app.httpUrl}/v1/instruments/${symbols[2]}/candles?interval=1s&to=${to}`)).json();
-    lastTimes.push(performance.now() - t0);
+    lastTimes.recordMs(performance.now() - t0);
   }
   await app.stop();
   await database.stop();
-  pageTimes.sort((a, b) => a - b);
-  lastTimes.sort((a, b) => a - b);
+  const pageSummary = pageTimes.summary();
+  const last = lastTimes.summary();
 
   const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   rows.push(
@@ -261,11 +251,11 @@ async function main(): Promise<void> {
     { phase: 'ingest, 1 publisher', value: `${f(one / SECONDS)} items/s accepted`, note: `batches of ${BATCH}, ${WINDOW} in flight; server CPU ${f(ingestCpuPerItem, 1)} µs per item; subscriber got ${f(oneDelivered)} of ${f(one)}` },
     { phase: 'ingest, 10 publishers', value: `${f(ten / SECONDS)} items/s accepted`, note: 'own key and symbol each' },
     { phase: `ingest/simulator delivered rate`, value: `${f(one / SECONDS / simThroughput, 2)}×`, note: 'one publisher vs the simulator at its offered rate' },
-    { phase: `latency, simulator path at ${LATENCY_RATE}/s`, value: `p50 ${f(percentile(simLatency, 50), 2)} ms, p99 ${f(percentile(simLatency, 99), 2)} ms`, note: 'sequenced (server stamp) → received' },
-    { phase: `latency, ingest at ${LATENCY_RATE}/s`, value: `p50 ${f(percentile(ingestLat, 50), 2)} ms, p99 ${f(percentile(ingestLat, 99), 2)} ms`, note: `publisher sent → subscriber received (${f(ingestLat.length)} quotes)` },
-    { phase: 'ingest/simulator p99', value: `${f(percentile(ingestLat, 99) / percentile(simLatency, 99), 2)}×`, note: 'includes the publisher hop and the PublishRequest decode/checks' },
-    { phase: 'a day of 1 s candles over REST', value: `${f(dayMs)} ms for ${f(fetched)} candles`, note: `${pageTimes.length} pages of 5,000: p50 ${f(percentile(pageTimes, 50), 1)} ms, max ${f(pageTimes[pageTimes.length - 1], 1)} ms` },
-    { phase: 'the last 500 1 s candles (default query)', value: `p50 ${f(percentile(lastTimes, 50), 1)} ms`, note: `max ${f(lastTimes[lastTimes.length - 1], 1)} ms over 20 queries` },
+    { phase: `latency, simulator path at ${LATENCY_RATE}/s`, value: `p50 ${f(sim.p50Ms, 2)} ms, p99 ${f(sim.p99Ms, 2)} ms`, note: 'sequenced (server stamp) → received' },
+    { phase: `latency, ingest at ${LATENCY_RATE}/s`, value: `p50 ${f(ingest.p50Ms, 2)} ms, p99 ${f(ingest.p99Ms, 2)} ms`, note: `publisher sent → subscriber received (${f(ingest.count)} quotes)` },
+    { phase: 'ingest/simulator p99', value: `${f(ingest.p99Ms / sim.p99Ms, 2)}×`, note: 'includes the publisher hop and the PublishRequest decode/checks' },
+    { phase: 'a day of 1 s candles over REST', value: `${f(dayMs)} ms for ${f(fetched)} candles`, note: `${pages} pages of 5,000: p50 ${f(pageSummary.p50Ms, 1)} ms, max ${f(pageSummary.maxMs, 1)} ms` },
+    { phase: 'the last 500 1 s candles (default query)', value: `p50 ${f(last.p50Ms, 1)} ms`, note: `max ${f(last.maxMs, 1)} ms over 20 queries` },
   );
   console.log(`\ningest benchmark (${os.cpus().length} cores, ${SECONDS} s phases)\n`);
   for (const r of rows) console.log(`${r.phase.padEnd(46)} ${r.value.padEnd(36)} ${r.note}`);

@@ -84,15 +84,20 @@ const APP_ENV = {
 };
 
 export async function startApp(variant: Variant, appDir: string, databaseUrl: string): Promise<RunningApp> {
+  const app = await startAppOnDatabase(appDir, databaseUrl, { ...APP_ENV, BID_BATCH_MAX: String(variant.batchMax) }, `app (${variant.name})`);
+  return { variant, ...app };
+}
+
+/** One app process (a snapshot of `dist/` in `appDir`) on an already running PostgreSQL, with `env` over ours. */
+export async function startAppOnDatabase(appDir: string, databaseUrl: string, env: Record<string, string>, what: string): Promise<Omit<RunningApp, 'variant'>> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...APP_ENV, PORT: String(port), DATABASE_URL: databaseUrl, BID_BATCH_MAX: String(variant.batchMax) };
-  delete env.EMBEDDED_PG_DIR;
-  delete env.EMBEDDED_PG_PORT;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), DATABASE_URL: databaseUrl };
+  delete childEnv.EMBEDDED_PG_DIR;
+  delete childEnv.EMBEDDED_PG_PORT;
   const child = track(
-    spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env }),
+    spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv }),
   );
   try {
-    const what = `app (${variant.name})`;
     const echo = echoTo(what);
     child.stderr?.on('data', echo);
     // At LOG_LEVEL=warn anything it says after the start matters.
@@ -102,7 +107,6 @@ export async function startApp(variant: Variant, appDir: string, databaseUrl: st
     throw error;
   }
   return {
-    variant,
     pid: child.pid!,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/v1/stream`,
