@@ -5,7 +5,7 @@ import { AuthErrorCode } from '../auth/auth-errors';
 import { HandshakeRefusal } from '../gateway/handshake-refusals';
 import { bidtape } from '../generated/bidtape';
 import { MarketErrorCode } from '../market/market-errors';
-import { auctionStatus, authStatus, handshakeStatus, marketStatus } from './http-errors';
+import { auctionStatus, authStatus, FEATURE_ERROR_CODES, featureStatus, handshakeStatus, marketStatus } from './http-errors';
 
 const protocol = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
 
@@ -28,6 +28,13 @@ describe('the error vocabulary and docs/protocol.md', () => {
       ...Object.values(MarketErrorCode).map((code) => `${marketStatus(code)} ${code}`),
     ];
     expect(documentedRows('### REST errors').sort()).toEqual(mapped.sort());
+  });
+
+  it('finds each code its own feature\'s status: the codes of the enums are distinct', () => {
+    expect(new Set(FEATURE_ERROR_CODES).size).toBe(FEATURE_ERROR_CODES.length);
+    expect(featureStatus(AuthErrorCode.KeyNotFound)).toBe(authStatus(AuthErrorCode.KeyNotFound));
+    expect(featureStatus(AuctionErrorCode.InvalidReserve)).toBe(auctionStatus(AuctionErrorCode.InvalidReserve));
+    expect(featureStatus(MarketErrorCode.InstrumentExists)).toBe(marketStatus(MarketErrorCode.InstrumentExists));
   });
 
   it('lists every handshake refusal with its status, and the credential failures a handshake can meet', () => {

@@ -68,6 +68,33 @@ export function handshakeStatus(refusal: HandshakeRefusal): HttpStatus {
   }
 }
 
+/** Every code a REST error body can carry: the feature enums' codes, which are all distinct. */
+export type FeatureErrorCode = AuthErrorCode | AuctionErrorCode | MarketErrorCode;
+
+const AUTH_CODES: ReadonlySet<string> = new Set(Object.values(AuthErrorCode));
+const AUCTION_CODES: ReadonlySet<string> = new Set(Object.values(AuctionErrorCode));
+
+export const FEATURE_ERROR_CODES: readonly FeatureErrorCode[] = [
+  ...Object.values(AuthErrorCode),
+  ...Object.values(AuctionErrorCode),
+  ...Object.values(MarketErrorCode),
+];
+
+/** The status of any feature's code, by the feature's own mapping above. */
+export function featureStatus(code: FeatureErrorCode): HttpStatus {
+  if (isAuthCode(code)) return authStatus(code);
+  if (isAuctionCode(code)) return auctionStatus(code);
+  return marketStatus(code);
+}
+
+function isAuthCode(code: FeatureErrorCode): code is AuthErrorCode {
+  return AUTH_CODES.has(code);
+}
+
+function isAuctionCode(code: FeatureErrorCode): code is AuctionErrorCode {
+  return AUCTION_CODES.has(code);
+}
+
 /** The JSON body of a REST error: Nest's usual fields plus the stable `code` to switch on. */
 export interface ErrorBody {
   statusCode: number;
@@ -84,8 +111,7 @@ export function errorBody(status: number, code: string, message: string): ErrorB
 @Catch(AuthError, AuctionError, MarketError)
 export class FeatureErrorFilter implements ExceptionFilter {
   catch(error: AuthError | AuctionError | MarketError, host: ArgumentsHost): void {
-    const status =
-      error instanceof AuthError ? authStatus(error.code) : error instanceof AuctionError ? auctionStatus(error.code) : marketStatus(error.code);
+    const status = featureStatus(error.code);
     host.switchToHttp().getResponse<Response>().status(status).json(errorBody(status, error.code, error.message));
   }
 }
