@@ -2,7 +2,6 @@ import { NestFactory } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -19,6 +18,7 @@ import { serveWebAssets } from './web/static-assets';
 import { PROTOBUF_CONTENT_TYPE } from './gateway/publish.controller';
 import { StartupLogger } from './logging/startup-logger';
 import { FeatureErrorFilter } from './http/http-errors';
+import { serveOpenApi } from './http/openapi';
 
 const CLOSE_GRACE_MS = 2000;
 const BID_DRAIN_MS = 5000;
@@ -57,12 +57,7 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalFilters(new FeatureErrorFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-    const openApi = new DocumentBuilder()
-      .setTitle('bidtape')
-      .setDescription('Auctions REST API. Live bidding and market data use the WebSocket at /v1/stream (docs/protocol.md).')
-      .setVersion('1')
-      .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
+    serveOpenApi(app);
     guardHandshakes(app.getHttpServer(), env.HANDSHAKE_TIMEOUT_MS);
     guardUpgrades(app.getHttpServer(), env.DEFLATE_WINDOW_BITS, servesStream);
     await app.listen(env.PORT, env.HOST);

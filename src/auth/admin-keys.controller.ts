@@ -1,39 +1,17 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventBus } from '../events/event-bus';
 import { isUuid } from '../auction/domain/ids';
-import { AdminGuard } from './admin.guard';
+import { ApiErrors } from '../http/api-errors';
+import { AdminOnly } from './api-auth';
 import { ApiKeysService } from './api-keys.service';
 import { AuthError, AuthErrorCode } from './auth-errors';
 import type { ApiKeyRecord } from './api-keys.service';
-import { ALL_SCOPES } from './principal';
-import type { Scope } from './principal';
-
-export class CreateApiKeyDto {
-  @ApiProperty({ example: 'acme-trading' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name!: string;
-
-  @ApiProperty({ enum: ALL_SCOPES, isArray: true, example: ['feed:read'] })
-  @IsArray()
-  @ArrayMinSize(1)
-  @IsIn(ALL_SCOPES, { each: true })
-  scopes!: Scope[];
-
-  @ApiPropertyOptional({ type: [String], example: ['ACME'], description: 'With feed:publish: the symbols this key may publish' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @Matches(/^[A-Z0-9][A-Z0-9._-]{0,31}$/, { each: true })
-  publishSymbols?: string[];
-}
+import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('v1/admin/keys')
 export class AdminKeysController {
   constructor(
@@ -41,8 +19,10 @@ export class AdminKeysController {
     private readonly events: EventBus,
   ) {}
 
-  /** Issues a key; the secret is in this response only. */
   @Post()
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Issues a partner API key' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key record with the key itself, which no other response shows' })
+  @ApiErrors({ invalid: ['scopes must be an array'] }, { invalid: 'publishSymbols needs the feed:publish scope' })
   async create(@Body() dto: CreateApiKeyDto): Promise<{ key: string } & ApiKeyRecord> {
     const scopes = [...new Set(dto.scopes)];
     const publishSymbols = [...new Set(dto.publishSymbols ?? [])];
@@ -54,13 +34,17 @@ export class AdminKeysController {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'Lists the API keys, revoked ones included' })
+  @ApiOkResponse({ type: [ApiKeyDto], description: 'Every key, oldest first (never the secrets)' })
   list(): Promise<ApiKeyRecord[]> {
     return this.keys.list();
   }
 
-  /** Revokes a key; live connections using it are closed (4003) on every gateway. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revokes a key; live connections using it are closed (4003) on every gateway' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiErrors(AuthErrorCode.KeyNotFound)
   async revoke(@Param('id') id: string): Promise<void> {
     if (!isUuid(id) || !(await this.keys.revoke(id))) throw new AuthError(AuthErrorCode.KeyNotFound, `no live key ${id}`);
     this.events.emit('auth.key.revoked', { keyId: id });

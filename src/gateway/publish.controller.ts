@@ -1,11 +1,14 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiPublisherKey } from '../auth/api-auth';
 import { AuthError, AuthErrorCode } from '../auth/auth-errors';
 import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
+import { ApiErrors } from '../http/api-errors';
 import { IngestService } from '../market/ingest.service';
 import { MarketError, MarketErrorCode } from '../market/market-errors';
+import { PublishAckDto, PublishRequestDto } from './dto/publish.dto';
 import { publishAck, publishItemsOf } from './market-messages';
 import { decodeClientMessage } from './wire/client-decoder';
 import { JSON_MAPPING, pb } from './wire/messages';
@@ -13,6 +16,7 @@ import { Encoding } from './wire/subprotocol';
 import { Writer } from 'protobufjs/minimal';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
+const BYTES = { type: 'string', format: 'binary' } as const;
 const PUBLISH_FIELD_TAG = (17 << 3) | 2; // ClientMessage.publish
 
 /**
@@ -21,7 +25,8 @@ const PUBLISH_FIELD_TAG = (17 << 3) | 2; // ClientMessage.publish
  * a PublishAck in the same encoding.
  */
 @ApiTags('publish')
-@ApiSecurity('api-key')
+@ApiPublisherKey()
+@ApiExtraModels(PublishRequestDto, PublishAckDto)
 @Controller('v1/publish')
 export class PublishController {
   constructor(
@@ -31,9 +36,21 @@ export class PublishController {
 
   @Post()
   @HttpCode(200)
-  @ApiConsumes('application/json', PROTOBUF_CONTENT_TYPE)
-  @ApiBody({ description: 'bidtape.v1.PublishRequest (proto/bidtape/v1/ingest.proto)' })
-  @ApiOkResponse({ description: 'bidtape.v1.PublishAck: how many items were accepted and why each other was not' })
+  @ApiOperation({
+    operationId: 'publish',
+    summary: 'Publishes quotes and trades for the symbols whose source is this key',
+    // The handler reads the raw request, so the body is described here (one schema per encoding).
+    requestBody: {
+      required: true,
+      description: 'bidtape.v1.PublishRequest (proto/bidtape/v1/ingest.proto): the protobuf JSON mapping, or binary protobuf',
+      content: { 'application/json': { schema: { $ref: getSchemaPath(PublishRequestDto) } }, [PROTOBUF_CONTENT_TYPE]: { schema: BYTES } },
+    },
+  })
+  @ApiOkResponse({
+    description: 'bidtape.v1.PublishAck, in the encoding of the request: how many items were accepted and why each other was not',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(PublishAckDto) } }, [PROTOBUF_CONTENT_TYPE]: { schema: BYTES } },
+  })
+  @ApiErrors(MarketErrorCode.MalformedPublish, MarketErrorCode.TooManyItems, { invalid: "Expected property name or '}' in JSON at position 1" })
   async publish(@Req() request: Request, @Res() response: Response): Promise<void> {
     const result = await this.auth.authenticate(request);
     if (!result.ok) throw new AuthError(result.code, result.reason);

@@ -1,32 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from '../auth/admin.guard';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/api-auth';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { ApiErrors } from '../http/api-errors';
 import { CandlesService } from './candles.service';
 import { INTERVAL_US } from './candles';
 import type { Candle } from './candles';
 import { CandleQuery, CreateInstrumentDto, SetSourceDto } from './dto/instrument.dto';
+import { CandleHistoryDto, CandleViewDto, InstrumentInfoDto, InstrumentViewDto } from './dto/instrument-view.dto';
 import { InstrumentsService } from './instruments.service';
 import { MarketError, MarketErrorCode } from './market-errors';
 import { nowMicros } from './quote';
 import type { InstrumentInfo } from './quote';
-
-export interface InstrumentView extends InstrumentInfo {
-  /** Who publishes its prices now (a publisher's key id is not disclosed). */
-  source: 'simulator' | 'replay' | 'publisher';
-}
-
-export interface CandleView {
-  start: string;
-  startTimeUs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  count: number;
-  closed: boolean;
-}
 
 @ApiTags('instruments')
 @Controller('v1/instruments')
@@ -37,19 +22,25 @@ export class InstrumentsController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ description: 'The live instrument catalogue' })
-  list(): InstrumentView[] {
+  @ApiOperation({ operationId: 'listInstruments', summary: 'The live instrument catalogue' })
+  @ApiOkResponse({ type: [InstrumentViewDto], description: 'Every live instrument' })
+  list(): InstrumentViewDto[] {
     return this.instruments.all().map((i) => this.view(i));
   }
 
   @Get(':symbol')
-  get(@Param('symbol') symbol: string): InstrumentView {
+  @ApiOperation({ operationId: 'getInstrument', summary: 'One live instrument' })
+  @ApiOkResponse({ type: InstrumentViewDto, description: 'The instrument' })
+  @ApiErrors(MarketErrorCode.InstrumentNotFound)
+  get(@Param('symbol') symbol: string): InstrumentViewDto {
     return this.view(this.live(symbol));
   }
 
   @Get(':symbol/candles')
-  @ApiOkResponse({ description: 'Candles oldest first, prices in minor units; `next` is the `from` of the next page (null on the last)' })
-  async candleHistory(@Param('symbol') symbol: string, @Query() query: CandleQuery): Promise<{ symbol: string; interval: string; candles: CandleView[]; next: string | null }> {
+  @ApiOperation({ operationId: 'listCandles', summary: "A page of a symbol's candles" })
+  @ApiOkResponse({ type: CandleHistoryDto, description: 'Candles oldest first, prices in minor units; `next` is the `from` of the next page (null on the last)' })
+  @ApiErrors(MarketErrorCode.InstrumentNotFound, MarketErrorCode.InvalidRange, { invalid: ['interval must be one of the following values: 1s, 1m, 5m, 1h, 1d'] })
+  async candleHistory(@Param('symbol') symbol: string, @Query() query: CandleQuery): Promise<CandleHistoryDto> {
     this.live(symbol);
     const length = INTERVAL_US[query.interval];
     const limit = query.limit ?? 500;
@@ -68,7 +59,7 @@ export class InstrumentsController {
     return instrument;
   }
 
-  private view(i: InstrumentInfo): InstrumentView {
+  private view(i: InstrumentInfo): InstrumentViewDto {
     const source = this.instruments.sourceOf(i.symbol);
     return { ...i, source: typeof source === 'object' ? 'publisher' : (source ?? 'simulator') };
   }
@@ -76,8 +67,7 @@ export class InstrumentsController {
 
 /** Adding and retiring instruments, and choosing who publishes each: the operator's API. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('v1/admin/instruments')
 export class AdminInstrumentsController {
   constructor(
@@ -86,14 +76,19 @@ export class AdminInstrumentsController {
   ) {}
 
   @Post()
-  async add(@Body() dto: CreateInstrumentDto): Promise<InstrumentInfo> {
+  @ApiOperation({ operationId: 'addInstrument', summary: 'Adds an instrument to the catalogue' })
+  @ApiCreatedResponse({ type: InstrumentInfoDto, description: 'The instrument added; its source is `simulator` until one is set' })
+  @ApiErrors(MarketErrorCode.InstrumentExists, { invalid: ['symbol must match /^[A-Z0-9][A-Z0-9._-]{0,31}$/ regular expression'] })
+  async add(@Body() dto: CreateInstrumentDto): Promise<InstrumentInfoDto> {
     if (!(await this.instruments.add(dto))) throw new MarketError(MarketErrorCode.InstrumentExists, `${dto.symbol} is live already`);
     return { ...dto, candleSource: dto.candleSource ?? 'trades' };
   }
 
-  /** The one source allowed to publish the symbol from now on. */
   @Put(':symbol/source')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'setInstrumentSource', summary: 'Chooses the one source allowed to publish the symbol from now on' })
+  @ApiNoContentResponse({ description: 'Set' })
+  @ApiErrors(MarketErrorCode.InstrumentNotFound, MarketErrorCode.InvalidSource, { invalid: ['keyId must be a UUID'] })
   async setSource(@Param('symbol') symbol: string, @Body() dto: SetSourceDto): Promise<void> {
     if (!this.instruments.get(symbol)) throw new MarketError(MarketErrorCode.InstrumentNotFound, `no live instrument ${symbol}`);
     if (dto.source === 'publisher') {
@@ -105,15 +100,17 @@ export class AdminInstrumentsController {
     await this.instruments.setSource(symbol, dto.source === 'simulator' ? 'simulator' : { keyId: dto.keyId! });
   }
 
-  /** Retires the instrument: its streams end with InstrumentRetired. */
   @Delete(':symbol')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'retireInstrument', summary: 'Retires the instrument: its streams end with InstrumentRetired' })
+  @ApiNoContentResponse({ description: 'Retired' })
+  @ApiErrors(MarketErrorCode.InstrumentNotFound)
   async retire(@Param('symbol') symbol: string): Promise<void> {
     if (!(await this.instruments.retire(symbol))) throw new MarketError(MarketErrorCode.InstrumentNotFound, `no live instrument ${symbol}`);
   }
 }
 
-function candleView(c: Candle): CandleView {
+function candleView(c: Candle): CandleViewDto {
   return {
     start: new Date(c.startUs / 1000).toISOString(), startTimeUs: c.startUs, open: c.open, high: c.high, low: c.low,
     close: c.close, volume: c.volume, count: c.count, closed: c.closed,

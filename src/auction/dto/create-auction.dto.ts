@@ -7,14 +7,14 @@ import {
 const MAX_MONEY = Number.MAX_SAFE_INTEGER;
 
 export class IncrementBandDto {
-  @ApiPropertyOptional({ description: 'Band applies while the price is below this (minor units); null for the last band', nullable: true, type: Number })
+  @ApiPropertyOptional({ description: 'Band applies while the price is below this (minor units); null for the last band', nullable: true, type: 'integer', example: 200000 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_MONEY)
   upTo!: number | null;
 
-  @ApiProperty({ description: 'Increment in minor units', example: 50 })
+  @ApiProperty({ type: 'integer', description: 'Increment in minor units', example: 2500 })
   @IsInt()
   @Min(1)
   @Max(MAX_MONEY)
@@ -43,27 +43,31 @@ export class CreateAuctionDto {
   @Matches(/^[A-Z]{3}$/)
   currency!: string;
 
-  @ApiPropertyOptional({ description: 'Decimal places of amounts (2: amounts are cents)', default: 2 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Decimal places of amounts (2: amounts are cents)', default: 2, example: 2 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(6)
   priceScale?: number;
 
-  @ApiProperty({ description: 'First bid must be at least this, minor units', example: 10000 })
+  @ApiProperty({ type: 'integer', description: 'First bid must be at least this, minor units', example: 150000 })
   @IsInt()
   @Min(1)
   @Max(MAX_MONEY)
   startingPrice!: number;
 
-  @ApiPropertyOptional({ description: 'Hidden reserve price, minor units; never shown to bidders' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Hidden reserve price, minor units; never shown to bidders', example: 200000 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_MONEY)
   reservePrice?: number;
 
-  @ApiPropertyOptional({ type: [IncrementBandDto], description: 'Bid increment table; default: 0.50 below 20, 1 below 200, 5 below 1,000, 10 below 5,000, 50 below 25,000, 100 above (for scale 2)' })
+  @ApiPropertyOptional({
+    type: [IncrementBandDto],
+    description: 'Bid increment table; default: 0.50 below 20, 1 below 200, 5 below 1,000, 10 below 5,000, 50 below 25,000, 100 above (for scale 2)',
+    example: [{ upTo: 200000, increment: 2500 }, { upTo: null, increment: 5000 }],
+  })
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
@@ -79,14 +83,14 @@ export class CreateAuctionDto {
   @IsDateString()
   endAt!: string;
 
-  @ApiPropertyOptional({ description: 'A bid in the last N seconds extends the end', default: 60 })
+  @ApiPropertyOptional({ type: 'integer', description: 'A bid in the last N seconds extends the end', default: 60, example: 60 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(3600)
   softCloseWindowSeconds?: number;
 
-  @ApiPropertyOptional({ description: '...to the bid time plus N seconds', default: 60 })
+  @ApiPropertyOptional({ type: 'integer', description: '...to the bid time plus N seconds', default: 60, example: 60 })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -13,7 +13,7 @@ export class ListAuctionsQuery {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
   seller?: string;
 
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -21,7 +21,7 @@ export class ListAuctionsQuery {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -30,14 +30,14 @@ export class ListAuctionsQuery {
 }
 
 export class BidHistoryQuery {
-  @ApiPropertyOptional({ description: 'Return bids with seq greater than this', default: 0 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Return bids with seq greater than this', default: 0, minimum: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   afterSeq?: number;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

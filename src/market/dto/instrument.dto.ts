@@ -14,25 +14,25 @@ export class CreateInstrumentDto {
   @Length(1, 200)
   displayName!: string;
 
-  @ApiProperty({ example: 2, description: 'Decimal places of prices' })
+  @ApiProperty({ type: 'integer', example: 2, description: 'Decimal places of prices' })
   @IsInt()
   @Min(0)
   @Max(12)
   priceScale!: number;
 
-  @ApiProperty({ example: 1, description: 'Smallest price increment, in minor units' })
+  @ApiProperty({ type: 'integer', example: 1, description: 'Smallest price increment, in minor units' })
   @IsInt()
   @Min(1)
   @Max(1e15)
   tickSize!: number;
 
-  @ApiProperty({ example: 0, description: 'Decimal places of sizes' })
+  @ApiProperty({ type: 'integer', example: 0, description: 'Decimal places of sizes' })
   @IsInt()
   @Min(0)
   @Max(12)
   sizeScale!: number;
 
-  @ApiProperty({ example: 1, description: 'Smallest size increment, in size units' })
+  @ApiProperty({ type: 'integer', example: 1, description: 'Smallest size increment, in size units' })
   @IsInt()
   @Min(1)
   @Max(1e15)
@@ -42,18 +42,22 @@ export class CreateInstrumentDto {
   @Matches(/^[A-Z0-9]{2,12}$/)
   quoteCurrency!: string;
 
-  @ApiPropertyOptional({ enum: ['trades', 'quotes'], default: 'trades', description: 'What candles are built from' })
+  @ApiPropertyOptional({ enum: ['trades', 'quotes'], default: 'trades', description: 'What candles are built from', example: 'trades' })
   @IsOptional()
   @IsIn(['trades', 'quotes'])
   candleSource?: 'trades' | 'quotes';
 }
 
 export class SetSourceDto {
-  @ApiProperty({ enum: ['simulator', 'publisher'] })
+  @ApiProperty({ enum: ['simulator', 'publisher'], example: 'publisher' })
   @IsIn(['simulator', 'publisher'])
   source!: 'simulator' | 'publisher';
 
-  @ApiPropertyOptional({ description: 'With source "publisher": the id of an API key with feed:publish for this symbol' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'With source "publisher": the id of an API key with feed:publish for this symbol',
+    example: '3f6c2a9e-7d41-4b8a-9c0e-5a1b2c3d4e5f',
+  })
   @ValidateIf((o: SetSourceDto) => o.source === 'publisher')
   @IsUUID()
   keyId?: string;
@@ -74,7 +78,7 @@ export class CandleQuery {
   @IsISO8601({ strict: true })
   to?: string;
 
-  @ApiPropertyOptional({ default: 500, maximum: 5000 })
+  @ApiPropertyOptional({ type: 'integer', default: 500, minimum: 1, maximum: 5000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
