@@ -14,7 +14,7 @@ import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
 const pb = bidtape.v1;
-const CLI = path.resolve(__dirname, '..', 'sdk', 'bin', 'bidtape.js');
+const CLI = path.resolve(__dirname, '..', 'sdk', 'dist', 'cli.js');
 const ITEMS = 24; // 12 quotes and 12 trades, 50 ms apart: a recording about 0.6 s long
 
 /** The CLI as a user runs it; resolves with its exit code and output. `onStderr` sees stderr as it comes. */

@@ -207,7 +207,8 @@ describe('the TypeScript SDK against a real server', () => {
     alice.on('outbid', (o) => outbids.push(o));
     const auction = await createAuction(platform.url, { startingPrice: 1000 });
     expect(await alice.placeBid({ auctionId: auction.id, amount: 10 })).toMatchObject({
-      accepted: false, reason: BidRejectReason.BID_REJECT_REASON_BELOW_MINIMUM, nextMinimum: 1000, retryable: false, duplicate: false,
+      status: 'rejected', accepted: false, reason: BidRejectReason.BID_REJECT_REASON_BELOW_MINIMUM, reasonName: 'BELOW_MINIMUM',
+      nextMinimum: 1000, retryable: false, duplicate: false,
     });
     const accepted = await alice.placeBid({ auctionId: auction.id, amount: 1000 });
     expect(accepted).toMatchObject({ accepted: true, auctionId: auction.id, seq: 1, price: 1000, leading: true, nextMinimum: 1050, duplicate: false });
@@ -215,6 +216,11 @@ describe('the TypeScript SDK against a real server', () => {
     expect(await bob.placeBid({ auctionId: auction.id, amount: 1050 })).toMatchObject({ accepted: true, seq: 2 });
     await pollUntil('alice told she is outbid', () => outbids[0]);
     expect(outbids[0]).toMatchObject({ auctionId: auction.id, price: 1050, nextMinimum: 1100, seq: 2 });
+    // Once a watch has shown the auction's scale, amounts may be decimals of its currency.
+    await alice.watchAuction(auction.id).ready;
+    expect(await alice.placeBid({ auctionId: auction.id, amount: '11.00' })).toMatchObject({
+      status: 'accepted', seq: 3, price: 1100, priceScale: 2, decimal: { price: '11.00', nextMinimum: '11.50' },
+    });
     expect(await alice.ping()).toBeGreaterThanOrEqual(0);
   });
 
@@ -279,6 +285,48 @@ describe('the TypeScript SDK against a real server', () => {
     c.close();
     await expect(reading).resolves.toBeDefined(); // the loop ended
     expect(c.state).toBe('closed');
-    await expect(c.placeBid({ auctionId: 'x', amount: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
+    // Never sent: the outcome is known (not placed).
+    expect(await c.placeBid({ auctionId: 'x', amount: 1 })).toMatchObject({ status: 'failed', error: { code: 'CLOSED' }, outcomeUnknown: false });
+  });
+});
+
+/**
+ * Answers the real server never gives to a well-formed bid, from a bare `ws` server over
+ * loopback: an `Error` in place of a decision, and silence. Both end as a typed result.
+ */
+describe('the SDK bid result for answers that are not decisions', () => {
+  let server: WebSocket.Server;
+  let url: string;
+  let answer: 'error' | 'silence' = 'error';
+  beforeAll(async () => {
+    server = new WebSocket.Server({ host: '127.0.0.1', port: 0, handleProtocols: () => 'bidtape.v1.proto' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/v1/stream`;
+    server.on('connection', (socket) => socket.on('message', (data: Buffer) => {
+      const message = pb.ClientMessage.decode(data);
+      if (!message.placeBid || answer === 'silence') return;
+      socket.send(pb.ServerMessage.encode({ error: { requestId: message.id, code: ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, message: 'test: refused' } }).finish());
+    }));
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('maps an Error answer to a failed result that was not placed, and silence to an unknown outcome', async () => {
+    const c = new BidtapeClient({ url, WebSocket, reconnect: false });
+    await c.connect();
+    const refused = await c.placeBid({ auctionId: '00000000-0000-4000-8000-000000000000', amount: 1000, clientBidId: 'e-1' });
+    expect(refused).toMatchObject({ status: 'failed', accepted: false, clientBidId: 'e-1', outcomeUnknown: false,
+      error: { code: 'SERVER_ERROR', serverCode: ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, message: 'test: refused' } });
+    answer = 'silence';
+    const unknown = await c.placeBid({ auctionId: '00000000-0000-4000-8000-000000000000', amount: 1000, clientBidId: 'e-2' }, { deadlineMs: 200 });
+    expect(unknown).toMatchObject({ status: 'failed', clientBidId: 'e-2', outcomeUnknown: true, error: { code: 'TIMEOUT' } });
+    c.close();
+  });
+
+  it('takes decimal amounts only with a known price scale, and converts them exactly', async () => {
+    const c = new BidtapeClient({ url, WebSocket, reconnect: false });
+    await expect(c.placeBid({ auctionId: 'a', amount: '10.50' })).rejects.toThrow(TypeError);
+    await expect(c.placeBid({ auctionId: 'a', amount: '10.505', priceScale: 2 })).rejects.toThrow(RangeError);
+    await expect(c.placeBid({ auctionId: 'a', amount: 10.5 })).rejects.toThrow(TypeError);
+    c.close();
   });
 });

@@ -28,9 +28,13 @@ async function main(): Promise<void> {
   if (!auction) return client.close();
   for await (const event of client.watchAuction(auction.id)) {
     if (event.kind !== 'snapshot') continue;
-    console.log(`${auction.title}: price ${event.state.currentPrice}, next minimum ${event.state.nextMinimum}`);
-    const answer = await client.placeBid({ auctionId: auction.id, amount: Number(event.state.nextMinimum) });
-    console.log(answer.accepted ? `accepted as bid #${answer.seq}` : `rejected (${answer.reason}), next valid ${answer.nextMinimum}`);
+    const { currency, priceScale } = event.state;
+    const money = (minor: number) => `${formatMinor(minor, priceScale)} ${currency}`;
+    console.log(`${auction.title}: price ${money(event.state.currentPrice)}, next minimum ${money(event.state.nextMinimum)}`);
+    const answer = await client.placeBid({ auctionId: auction.id, amount: event.state.nextMinimum });
+    if (answer.status === 'accepted') console.log(`accepted as bid #${answer.seq} at ${money(answer.price)}`);
+    else if (answer.status === 'rejected') console.log(`rejected (${answer.reasonName}), next valid ${money(answer.nextMinimum)}`);
+    else console.log(`no decision: ${answer.error.message}${answer.outcomeUnknown ? ' (resend the same clientBidId to learn it)' : ''}`);
     break;
   }
   client.close();

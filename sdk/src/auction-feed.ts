@@ -11,6 +11,8 @@ import type { Wire } from './wire';
 export class AuctionFeed {
   private readonly watches = new Map<string, AuctionWatch>();
   private readonly rounds = new Map<number, { watch: AuctionWatch; done: () => void }>();
+  /** Price scales of the auctions snapshots have shown, for decimal amounts in bids. */
+  private readonly scales = new Map<string, number>();
 
   constructor(private readonly wire: Wire) {}
 
@@ -44,9 +46,14 @@ export class AuctionFeed {
     const round = this.rounds.get(snapshot.requestId);
     this.rounds.delete(snapshot.requestId);
     const state = decoded(pb.AuctionState, snapshot.state);
+    this.scales.set(state.auctionId, state.priceScale);
     const watch = this.watches.get(state.auctionId);
     if (watch && (!round || round.watch === watch)) watch.onSnapshot(state);
     round?.done();
+  }
+
+  priceScaleOf(auctionId: string): number | null {
+    return this.scales.get(auctionId) ?? null;
   }
 
   onBid(update: BidUpdate): void {

@@ -1,8 +1,8 @@
 import { AuctionFeed } from './auction-feed';
 import { backoffDelay, DEFAULT_RECONNECT } from './backoff';
 import type { ReconnectOptions } from './backoff';
-import { bidResult, newClientBidId } from './bids';
-import type { BidResult, PlaceBidRequest } from './bids';
+import { bidResult, minorAmount, newClientBidId } from './bids';
+import type { BidFailedResult, BidResult, PlaceBidRequest } from './bids';
 import { Emitter } from './emitter';
 import { BidtapeError } from './errors';
 import { MarketFeed } from './market-feed';
@@ -194,32 +194,45 @@ export class BidtapeClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Places a bid and resolves with the server's answer, sent only once the bid is committed.
-   * If the connection drops before the answer, or the answer is retryable (RATE_LIMITED,
-   * TEMPORARILY_UNAVAILABLE), the same bid with the same clientBidId is sent again (after the
-   * reconnect, with backoff) until `deadlineMs`: the server never records it twice and answers
-   * a resend with the original answer (`duplicate: true`). Rejects with BidtapeError TIMEOUT
-   * (outcome unknown: resend the same clientBidId later) or CLOSED.
+   * Places a bid and resolves with how it ended, never rejecting for an answer: accepted
+   * (committed), rejected (with the reason and the next valid bid), or failed (a server `Error`,
+   * or no answer before the deadline: `outcomeUnknown`). If the connection drops before the
+   * answer, or the answer is retryable (RATE_LIMITED, TEMPORARILY_UNAVAILABLE), the same bid
+   * with the same clientBidId is sent again (after the reconnect, with backoff) until
+   * `deadlineMs`: the server never records it twice and answers a resend with the original
+   * answer (`duplicate: true`). Rejects only for invalid arguments (TypeError).
    */
   async placeBid(bid: PlaceBidRequest, options: { deadlineMs?: number } = {}): Promise<BidResult> {
-    for (const [name, value] of [['amount', bid.amount], ['maxAmount', bid.maxAmount]] as const) {
-      if (value !== undefined && !Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer in minor units (got ${value})`);
-    }
+    const priceScale = bid.priceScale ?? this.auctions.priceScaleOf(bid.auctionId);
+    const amount = minorAmount('amount', bid.amount, priceScale);
+    const maxAmount = bid.maxAmount === undefined ? undefined : minorAmount('maxAmount', bid.maxAmount, priceScale);
     const clientBidId = bid.clientBidId ?? newClientBidId();
-    const placeBid = { auctionId: bid.auctionId, amount: bid.amount, clientBidId, ...(bid.maxAmount === undefined ? {} : { maxAmount: bid.maxAmount }) };
+    const placeBid = { auctionId: bid.auctionId, amount, clientBidId, ...(maxAmount === undefined ? {} : { maxAmount }) };
+    // Unknown outcome: a send of this bid got no answer (lost with its connection, or past the deadline).
+    let unanswered = false;
+    const failed = (error: BidtapeError): BidFailedResult => ({
+      status: 'failed', accepted: false, auctionId: bid.auctionId, clientBidId, error, outcomeUnknown: unanswered,
+    });
     const deadline = Date.now() + (options.deadlineMs ?? this.options.bidDeadlineMs ?? 10_000);
     let retryDelay = BID_RETRY_FIRST_MS;
     for (;;) {
-      await this.whenOpen(deadline, `no connection to send bid ${clientBidId} before the deadline`);
       let answer: ServerMessage;
+      try {
+        await this.whenOpen(deadline, `no connection to send bid ${clientBidId} before the deadline`);
+      } catch (error) {
+        if (error instanceof BidtapeError) return failed(error);
+        throw error;
+      }
       try {
         answer = await this.request({ placeBid }, deadline - Date.now(), `no answer to bid ${clientBidId} before the deadline; its outcome is unknown`);
       } catch (error) {
+        if (!(error instanceof BidtapeError)) throw error;
+        if (error.code !== 'SERVER_ERROR') unanswered = true;
         // Dropped before the answer: send it again (same clientBidId) once reconnected.
-        if (error instanceof BidtapeError && (error.code === 'CONNECTION_LOST' || error.code === 'NOT_CONNECTED')) continue;
-        throw error;
+        if (error.code === 'CONNECTION_LOST' || error.code === 'NOT_CONNECTED') continue;
+        return failed(error);
       }
-      const result = bidResult(answer);
+      const result = bidResult(answer, priceScale);
       if (result.accepted || !result.retryable || Date.now() + retryDelay >= deadline) return result;
       await new Promise((resolve) => setTimeout(resolve, retryDelay));
       retryDelay = Math.min(retryDelay * 2, BID_RETRY_MAX_MS);

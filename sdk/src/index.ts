@@ -2,14 +2,14 @@
 export { BidtapeClient } from './client';
 export type { BidtapeClientOptions, ClientEvents, ClientOptions, ConnectionState, DisconnectEvent } from './client';
 export type { GapEvent } from './market-feed';
-export type { BidAcceptedResult, BidRejectedResult, BidResult, PlaceBidRequest } from './bids';
+export type { BidAcceptedResult, BidDecimals, BidFailedResult, BidRejectedResult, BidResult, PlaceBidRequest } from './bids';
 export { AuctionWatch, TickSubscription } from './subscriptions';
 export type { AuctionEvent, SubscribeResult, TickUpdate } from './subscriptions';
 export type { ReconnectOptions } from './backoff';
 export { BidtapeError } from './errors';
 export type { BidtapeErrorCode } from './errors';
 export type { WebSocketConstructor, WebSocketLike } from './transport';
-export { formatMinor } from './money';
+export { formatMinor, parseDecimal } from './money';
 export { AuctionStatus, BidKind, BidRejectReason, ErrorCode, OutbidReason, pb } from './messages';
 export type {
   AuctionClosed, AuctionState, BidUpdate, Candle, CandleHistory, Instrument, InstrumentRetired, Outbid, PublishAck,

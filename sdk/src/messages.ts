@@ -3,7 +3,7 @@
  * with 64-bit integers decoded as JS numbers, plus the two encodings of the stream.
  */
 import * as protobuf from 'protobufjs/minimal';
-import { bidtape } from '../../src/generated/bidtape';
+import { bidtape } from './generated/bidtape';
 
 // Every 64-bit value on the wire (prices, sizes, sequence numbers, microsecond timestamps)
 // stays below 2^53, so numbers are exact; the generated types (pbjs --force-number) promise

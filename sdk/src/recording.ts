@@ -8,7 +8,7 @@ import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Gzip } from 'node:zlib';
-import { bidtape } from '../../src/generated/bidtape';
+import { bidtape } from './generated/bidtape';
 
 const pb = bidtape.v1;
 export const RECORDING_VERSION = 1;

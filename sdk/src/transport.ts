@@ -48,9 +48,17 @@ export function defaultWebSocket(): Promise<WebSocketConstructor> {
   return nodeWebSocket;
 }
 
-/** Never reached in browsers (they have WebSocket), so bundlers need not resolve it: the specifier is computed. */
+/**
+ * Never reached in browsers (they have WebSocket), so bundlers need not resolve it: the specifier
+ * is computed. A dynamic import works from ES modules and CommonJS alike; `require` is the
+ * fallback for CommonJS hosts without dynamic import (jest's module sandbox).
+ */
 async function loadWs(): Promise<unknown> {
   const specifier = 'ws';
-  if (typeof require === 'function') return require(specifier);
-  return import(specifier) as Promise<unknown>;
+  try {
+    return await (import(specifier) as Promise<unknown>);
+  } catch (error) {
+    if (typeof require !== 'function') throw error;
+    return require(specifier);
+  }
 }
