@@ -163,6 +163,44 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     expect(await (await post(Buffer.from([0xff, 0xff, 0xff]), 'application/x-protobuf')).json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_PUBLISH' });
   });
 
+  it('takes enum values by name or by number in JSON, over REST and on the stream (the proto3 JSON mapping), and refuses unknown names', async () => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect({}, 'bidtape.v1.json');
+    watcher.ws.send(JSON.stringify({ id: 1, subscribe: { symbols: [symbol], maxRate: 0, channels: ['CHANNEL_TRADES', 3], candleInterval: 'CANDLE_INTERVAL_1M' } }));
+    expect((await watcher.waitFor('subscribeAck')).subscribeAck).toMatchObject({
+      requestId: 1, channels: [Channel.CHANNEL_TRADES, Channel.CHANNEL_CANDLES], candleInterval: pb.CandleInterval.CANDLE_INTERVAL_1M,
+    });
+    const trade = (tradeId: string, aggressorSide: unknown) => ({ symbol, tradeId, price: 1000, size: 10, aggressorSide });
+    const rest = (body: unknown) => fetch(`${platform.url}/v1/publish`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body),
+    });
+    const byRest = await rest({ trades: [trade('r-1', 'SIDE_BUY'), trade('r-2', pb.Side.SIDE_SELL)] });
+    expect(byRest.status).toBe(200);
+    expect(await byRest.json()).toEqual({ requestId: 0, accepted: 2 });
+    const publisher = await connect({ 'x-api-key': key }, 'bidtape.v1.json');
+    publisher.ws.send(JSON.stringify({ id: 2, publish: { trades: [trade('s-1', 'SIDE_SELL')] } }));
+    expect(await ackOf(publisher, 2)).toMatchObject({ accepted: 1 });
+    await pollUntil('the three trades', () => watcher.trades(symbol).length === 3);
+    expect(watcher.trades(symbol).map((t) => [t.tradeId, t.aggressorSide])).toEqual([
+      ['r-1', pb.Side.SIDE_BUY], ['r-2', pb.Side.SIDE_SELL], ['s-1', pb.Side.SIDE_SELL],
+    ]);
+    watcher.ws.send(JSON.stringify({ id: 3, unsubscribe: { symbols: [symbol], channels: ['CHANNEL_CANDLES'] } }));
+    expect((await watcher.waitFor('unsubscribeAck')).unsubscribeAck).toMatchObject({ requestId: 3, symbols: [symbol] });
+
+    // A name the enum does not have is not the JSON mapping of any value: the message is malformed.
+    const unknownRest = await rest({ trades: [trade('r-3', 'SIDE_UP')] });
+    expect(await unknownRest.json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_PUBLISH', message: expect.stringContaining('trades[0].aggressorSide') });
+    publisher.ws.send(JSON.stringify({ id: 4, publish: { trades: [trade('s-2', 'SIDE_UP')] } }));
+    watcher.ws.send(JSON.stringify({ id: 5, subscribe: { symbols: [symbol], channels: ['CHANNEL_NOPE'] } }));
+    for (const [client, id, field] of [[publisher, 4, 'publish.trades[0].aggressorSide'], [watcher, 5, 'subscribe.channels[0]']] as const) {
+      const error = (await client.waitFor('error')).error!;
+      expect(error).toMatchObject({ requestId: id, code: pb.ErrorCode.ERROR_CODE_MALFORMED_MESSAGE });
+      expect(error.message).toContain(field);
+    }
+    expect(watcher.trades(symbol)).toHaveLength(3);
+  });
+
   it('batches trades for a throttled subscription: every trade arrives, none is dropped', async () => {
     const symbol = freshSymbol();
     const { key } = await publisherFor(platform.url, symbol);

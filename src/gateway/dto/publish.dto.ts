@@ -49,12 +49,11 @@ export class PublishedTradeDto {
   size!: number;
 
   @ApiProperty({
-    type: 'integer',
-    enum: [pb.Side.SIDE_BUY, pb.Side.SIDE_SELL],
-    description: 'bidtape.v1.Side by number: 1 SIDE_BUY (the buyer crossed the spread), 2 SIDE_SELL',
-    example: pb.Side.SIDE_BUY,
+    oneOf: [{ type: 'string', enum: namesOf(pb.Side) }, { type: 'integer', enum: [pb.Side.SIDE_BUY, pb.Side.SIDE_SELL] }],
+    description: 'bidtape.v1.Side by name or by number (the protobuf JSON mapping takes either): SIDE_BUY (1, the buyer crossed the spread) or SIDE_SELL (2)',
+    example: 'SIDE_BUY',
   })
-  aggressorSide!: number;
+  aggressorSide!: string | number;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int64', description: `As in a quote (${INT64})`, example: 0 })
   timestampUs?: number;

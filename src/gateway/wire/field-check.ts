@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Reader, Root, Type as MessageType } from 'protobufjs/light';
+import { Enum, Reader, Root, Type as MessageType } from 'protobufjs/light';
 import type { Field, Type } from 'protobufjs/light';
 import type { INamespace } from 'protobufjs/light';
 
@@ -11,7 +11,9 @@ import type { INamespace } from 'protobufjs/light';
  *
  * - 32-bit integers: integers within the type's range;
  * - 64-bit integers: integers within ±(2^53 − 1) (what the platform carries exactly; every real
- *   value — prices, seqs, microsecond times — is far below), as numbers or, in JSON, decimal strings.
+ *   value — prices, seqs, microsecond times — is far below), as numbers or, in JSON, decimal strings;
+ * - enums, in JSON: a value's name or its number (the proto3 JSON mapping); a name the enum does not
+ *   have is refused, an unknown number is kept (proto3 enums are open: the service decides).
  */
 const root = Root.fromJSON(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'generated', 'bidtape.json'), 'utf8')) as INamespace);
 const CLIENT_MESSAGE = root.lookupType('bidtape.v1.ClientMessage');
@@ -31,8 +33,8 @@ const RANGES: Record<string, [number, number]> = {
 const INTEGER = /^-?\d+$/;
 
 /**
- * JSON subprotocol: checks a parsed JSON object and rewrites decimal strings of integer fields
- * to numbers in place. Returns the problem, or null.
+ * JSON subprotocol: checks a parsed JSON object and rewrites, in place, decimal strings of integer
+ * fields to numbers and enum names to their numbers. Returns the problem, or null.
  */
 export function checkJsonClientMessage(object: Record<string, unknown>): string | null {
   return checkObject(CLIENT_MESSAGE, object, '', true);
@@ -120,6 +122,10 @@ function checkValue(field: Field, value: unknown, where: string, json: boolean):
     return { value: number };
   }
   field.resolve();
+  if (json && field.resolvedType instanceof Enum && typeof value === 'string') {
+    const number = field.resolvedType.values[value];
+    return number === undefined ? `${where}: "${value}" is not a ${field.resolvedType.name} name` : { value: number };
+  }
   if (field.resolvedType && 'fieldsArray' in field.resolvedType && typeof value === 'object' && value !== null) {
     return checkObject(field.resolvedType, value as Record<string, unknown>, `${where}.`, json);
   }

@@ -6,8 +6,11 @@ import { buildServerFrame, OPCODE_BINARY, OPCODE_TEXT } from './frame';
 import { ErrorCode, pb } from './messages';
 import { FrameEncoder, frameKind } from './outbound';
 import { chooseSubprotocol, Encoding, negotiatedDeflateWindowBits } from './subprotocol';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writer } from 'protobufjs/minimal';
+import { Enum, Root, Type } from 'protobufjs/light';
+import type { Field, INamespace } from 'protobufjs/light';
 
 interface FrameReceiver {
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
@@ -155,6 +158,50 @@ describe(decodeClientMessage.name, () => {
     const result = decodeClientMessage(handWritten(2 ** 32 - 1, 2 ** 32 - 1), true, Encoding.Proto);
     expect(result.ok && [result.message.id, result.message.subscribe!.maxRate]).toEqual([2 ** 32 - 1, 2 ** 32 - 1]);
   });
+
+  /** Every enum field a ClientMessage can hold, as the fields leading to it (it last). */
+  const enumFields = (() => {
+    const root = Root.fromJSON(JSON.parse(readFileSync(path.join(__dirname, '../../generated/bidtape.json'), 'utf8')) as INamespace);
+    const found: Field[][] = [];
+    const walk = (type: Type, at: Field[]): void => {
+      type.resolveAll();
+      for (const field of type.fieldsArray) {
+        if (field.resolvedType instanceof Enum) found.push([...at, field]);
+        else if (field.resolvedType instanceof Type) walk(field.resolvedType, [...at, field]);
+      }
+    };
+    walk(root.lookupType('bidtape.v1.ClientMessage'), []);
+    return found;
+  })();
+  /** The JSON of a ClientMessage holding `value` at the end of `fields` (repeated ones as one-element lists). */
+  const jsonAt = (fields: Field[], value: unknown) =>
+    JSON.stringify({ id: 7, ...(fields.reduceRight<unknown>((inner, field) => ({ [field.name]: field.repeated ? [inner] : inner }), value) as object) });
+  /** What a decoded message holds at the end of `fields`, or why it was refused. */
+  const valueAt = (fields: Field[], text: string): unknown => {
+    const result = decodeClientMessage(Buffer.from(text), false, Encoding.Json);
+    if (!result.ok) return result.reason;
+    return fields.reduce<unknown>((object, field) => {
+      const value = (object as Record<string, unknown>)[field.name];
+      return field.repeated ? (value as unknown[])[0] : value;
+    }, result.message);
+  };
+
+  it('has enum fields to check (subscribe channels and interval, unsubscribe channels, published sides)', () => {
+    expect(enumFields.map((fields) => fields.map((f) => f.name).join('.'))).toEqual(expect.arrayContaining(
+      ['subscribe.channels', 'subscribe.candleInterval', 'unsubscribe.channels', 'publish.trades.aggressorSide']));
+  });
+
+  it.each(enumFields.map((fields) => [fields.map((f) => f.name).join('.'), fields] as const))(
+    'takes %s in JSON by name or by number (the proto3 JSON mapping), and refuses a name the enum does not have',
+    (where, fields) => {
+      const [name, number] = Object.entries((fields[fields.length - 1].resolvedType as Enum).values).find(([, n]) => n !== 0)!;
+      expect(valueAt(fields, jsonAt(fields, name))).toBe(number);
+      expect(valueAt(fields, jsonAt(fields, number))).toBe(number);
+      const unknown = decodeClientMessage(Buffer.from(jsonAt(fields, 'NOT_A_VALUE')), false, Encoding.Json);
+      expect(unknown).toMatchObject({ ok: false, code: ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, requestId: 7 });
+      expect(!unknown.ok && unknown.reason.replace(/\[\d+\]/g, '')).toContain(where);
+    },
+  );
 
   it('reports frames of the wrong type', () => {
     const text = decodeClientMessage(Buffer.from(subscribe), false, Encoding.Proto);
