@@ -1,7 +1,10 @@
-import { createAuction, placeBid } from './support/auctions';
+import { bidtape } from '../src/generated/bidtape';
+import { createAuction, placeBid, withDb } from './support/auctions';
 import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
+
+const pb = bidtape.v1;
 
 describe('auctions REST API', () => {
   let platform: TestPlatform;
@@ -101,5 +104,33 @@ describe('auctions REST API', () => {
       '/v1/instruments', '/v1/instruments/{symbol}/candles', '/v1/publish', '/v1/admin/instruments']));
     // Operators' endpoints are not part of the REST API document.
     expect(Object.keys(openApi.paths).filter((p) => p.startsWith('/health') || p === '/metrics')).toEqual([]);
+  });
+});
+
+describe('an auction past its end, before the close is stored', () => {
+  let platform: TestPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ AUCTION_CLOSE_GRACE_MS: '60000' }); // the close is not stored during this test
+  });
+  afterAll(() => platform.stop());
+
+  it('already names its winner, in REST and in the stream snapshot, as the close will', async () => {
+    const auction = await createAuction(platform.url, { startingPrice: 1000, endInMs: 700 });
+    const bidder = await StreamClient.connect(`${platform.wsUrl}?bidder=ended-${process.pid}`);
+    const bid = await placeBid(bidder, auction.id, 1000);
+    expect(bid.accepted).not.toBeNull();
+    const { leader: pseudonym } = (await (await fetch(`${platform.url}/v1/auctions/${auction.id}`)).json()) as { leader: string };
+    expect(pseudonym).toMatch(/^bidder-/);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+
+    const view = (await (await fetch(`${platform.url}/v1/auctions/${auction.id}`)).json()) as { status: string; winner: string | null };
+    expect(view).toMatchObject({ status: 'closed', winner: pseudonym });
+    const watcher = await StreamClient.connect(platform.wsUrl);
+    watcher.send({ subscribeAuction: { auctionId: auction.id } });
+    const snapshot = (await watcher.waitFor('auctionSnapshot')).auctionSnapshot!.state!;
+    expect(snapshot).toMatchObject({ status: pb.AuctionStatus.AUCTION_STATUS_CLOSED, winner: pseudonym });
+    expect(await withDb(async (db) => (await db.query('SELECT state FROM auctions WHERE id = $1', [auction.id])).rows[0].state)).toBe('open');
+    bidder.close();
+    watcher.close();
   });
 });

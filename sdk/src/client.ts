@@ -12,7 +12,7 @@ import type {
   Candle, CandleHistory, ClientMessageInit, Codec, ErrorCode, FeedStatus, InstrumentRetired, Outbid, PublishAck, PublishRequestInit, ServerError,
   ServerMessage, SlowConsumerWarning, Tick, Trade,
 } from './messages';
-import type { AuctionWatch, TickSubscription, TickUpdate } from './subscriptions';
+import type { AuctionWatch, ExtraChannels, TickSubscription, TickUpdate } from './subscriptions';
 import { defaultWebSocket, OPEN } from './transport';
 import type { WebSocketConstructor, WebSocketLike } from './transport';
 
@@ -180,9 +180,11 @@ export class BidtapeClient extends Emitter<ClientEvents> {
    * Ticks of `symbols`: first a snapshot per symbol, then updates at most `maxRate` per second
    * per symbol (0: every update; absent: the server default). One rate per symbol per
    * connection: subscribing a symbol again changes its rate for every subscription holding it.
+   * `trades` and `candles` add those channels (delivered as events of the client).
    */
-  subscribe(symbols: string[], options: { maxRate?: number; trades?: boolean } = {}): TickSubscription {
-    return this.market.subscribe(symbols, options.maxRate, this.connected, options.trades);
+  subscribe(symbols: string[], options: { maxRate?: number } & ExtraChannels = {}): TickSubscription {
+    const { maxRate, ...channels } = options;
+    return this.market.subscribe(symbols, maxRate, this.connected, channels);
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { BidtapeError } from './errors';
 import { decoded, pb } from './messages';
 import type { Instrument, Snapshot, SubscribeAck, SubscribeReject, Tick } from './messages';
-import { TickSubscription } from './subscriptions';
-import type { SubscribeResult, TickUpdate } from './subscriptions';
+import { TickSubscription, tickUpdate } from './subscriptions';
+import type { ExtraChannels, SubscribeResult, TickUpdate } from './subscriptions';
 import type { Wire } from './wire';
 
 export interface GapEvent {
@@ -55,9 +55,9 @@ export class MarketFeed {
     return this.symbols.get(symbol)?.epoch;
   }
 
-  subscribe(symbols: string[], maxRate: number | undefined, connected: boolean, trades = false): TickSubscription {
+  subscribe(symbols: string[], maxRate: number | undefined, connected: boolean, channels: ExtraChannels = {}): TickSubscription {
     const normalized = [...new Set(symbols.map((s) => s.trim().toUpperCase()))];
-    const subscription = new TickSubscription(normalized, maxRate, this.bufferSize, (s) => this.drop(s), trades);
+    const subscription = new TickSubscription(normalized, maxRate, this.bufferSize, (s) => this.drop(s), channels);
     this.subscriptions.add(subscription);
     if (connected) void this.send(subscription);
     return subscription;
@@ -119,7 +119,7 @@ export class MarketFeed {
       // Unsolicited (request id 0): the server replaced its state; every holder of the symbol takes it.
       const holders = round ? [round.subscription] : [...this.subscriptions].filter((s) => s.holds(symbol));
       for (const holder of holders) {
-        if (latest) holder.deliver({ symbol, tick: latest, instrument, epoch: entry.epoch, snapshot: true });
+        if (latest) holder.deliver(tickUpdate(latest, instrument, entry.epoch, true));
         else holder.markLive(symbol); // never ticked: its first tick is the start
       }
     }
@@ -132,7 +132,7 @@ export class MarketFeed {
     if (!feed || tick.seq <= feed.lastSeq) return null; // not subscribed (any more), or seen already
     if (tick.firstSeq > feed.lastSeq + 1) this.onGap({ symbol: tick.symbol, expected: feed.lastSeq + 1, got: tick.firstSeq, cause: 'tick' });
     feed.lastSeq = tick.seq;
-    const update: TickUpdate = { symbol: tick.symbol, tick, instrument: feed.instrument, epoch: feed.epoch, snapshot: false };
+    const update = tickUpdate(tick, feed.instrument, feed.epoch, false);
     for (const subscription of this.subscriptions) if (subscription.holds(tick.symbol)) subscription.deliver(update);
     return update;
   }
@@ -151,10 +151,13 @@ export class MarketFeed {
     const id = this.wire.newId();
     subscription.restart();
     const symbols = [...subscription.symbols];
+    const { trades, candles, candleHistory } = subscription.channels;
+    const channels = [pb.Channel.CHANNEL_QUOTES, ...(trades ? [pb.Channel.CHANNEL_TRADES] : []), ...(candles ? [pb.Channel.CHANNEL_CANDLES] : [])];
     const request = {
       symbols,
       ...(subscription.maxRate === undefined ? {} : { maxRate: subscription.maxRate }),
-      ...(subscription.trades ? { channels: [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES] } : {}),
+      ...(channels.length > 1 ? { channels } : {}),
+      ...(candles ? { candleInterval: candles, ...(candleHistory === undefined ? {} : { candleHistory }) } : {}),
     };
     return new Promise<void>((done) => {
       this.rounds.set(id, { subscription, result: { symbols: [], maxRate: 0, rejected: [] }, acked: false, settled: false, done });

@@ -44,6 +44,10 @@ export const AuctionStatus = pb.AuctionStatus;
 export type AuctionStatus = bidtape.v1.AuctionStatus;
 export const BidKind = pb.BidKind;
 export type BidKind = bidtape.v1.BidKind;
+export const CandleInterval = pb.CandleInterval;
+export type CandleInterval = bidtape.v1.CandleInterval;
+export const Channel = pb.Channel;
+export type Channel = bidtape.v1.Channel;
 export const OutbidReason = pb.OutbidReason;
 export type OutbidReason = bidtape.v1.OutbidReason;
 

@@ -1,7 +1,8 @@
 import { AsyncQueue } from './async-queue';
+import { formatMinor } from './money';
 import type { BidtapeError } from './errors';
 import { AuctionStatus } from './messages';
-import type { AuctionClosed, AuctionState, BidUpdate, ErrorCode, Instrument, Tick } from './messages';
+import type { AuctionClosed, AuctionState, BidUpdate, CandleInterval, ErrorCode, Instrument, Tick } from './messages';
 import { pb } from './messages';
 
 /** One market-data update as the iterator yields it. */
@@ -15,6 +16,36 @@ export interface TickUpdate {
   epoch: string;
   /** True for the state from a snapshot (after subscribe and after each resubscribe). */
   snapshot: boolean;
+  /** The tick's prices and sizes as exact decimal strings (the instrument's scales). */
+  decimal: TickDecimals;
+}
+
+export interface TickDecimals {
+  bid: string;
+  ask: string;
+  last: string;
+  bidSize: string;
+  askSize: string;
+}
+
+/** A tick as the iterator yields it, with its decimals. */
+export function tickUpdate(tick: Tick, instrument: Instrument, epoch: string, snapshot: boolean): TickUpdate {
+  const price = (v: number) => formatMinor(v, instrument.priceScale);
+  const size = (v: number) => formatMinor(v, instrument.sizeScale);
+  const decimal = { bid: price(tick.bidPrice), ask: price(tick.askPrice), last: price(tick.lastPrice), bidSize: size(tick.bidSize), askSize: size(tick.askSize) };
+  return { symbol: tick.symbol, tick, instrument, epoch, snapshot, decimal };
+}
+
+/**
+ * What a subscription receives besides the quotes its iterator yields, as events of the client:
+ * `trades` (CHANNEL_TRADES: `trade`), and `candles` of one interval (CHANNEL_CANDLES:
+ * `candleHistory` once, then `candle`).
+ */
+export interface ExtraChannels {
+  trades?: boolean;
+  candles?: CandleInterval;
+  /** With `candles`: how many closed candles the history holds (server default when absent). */
+  candleHistory?: number;
 }
 
 /** The server's answer to a subscribe. */
@@ -67,8 +98,8 @@ export class TickSubscription implements AsyncIterable<TickUpdate> {
     readonly maxRate: number | undefined,
     bufferSize: number,
     private readonly onStop: (subscription: TickSubscription) => void,
-    /** Also receive the symbols' trades (CHANNEL_TRADES), delivered as `trade` events of the client. */
-    readonly trades = false,
+    /** The channels besides quotes: trades (`trade` events of the client) and candles of one interval. */
+    readonly channels: ExtraChannels = {},
   ) {
     this.ready = this.first.promise;
     this.queue = new AsyncQueue<TickUpdate>(
@@ -142,10 +173,14 @@ export class TickSubscription implements AsyncIterable<TickUpdate> {
 }
 
 /** What an auction watch yields, in sequence order. */
+/**
+ * What an AuctionWatch yields. Amounts are integers of minor units; `decimal` gives them as
+ * exact strings in the auction's currency (its price scale, from the snapshot).
+ */
 export type AuctionEvent =
-  | { kind: 'snapshot'; state: AuctionState }
-  | { kind: 'bid'; update: BidUpdate }
-  | { kind: 'closed'; closed: AuctionClosed };
+  | { kind: 'snapshot'; state: AuctionState; decimal: { currentPrice: string; nextMinimum: string; startingPrice: string } }
+  | { kind: 'bid'; update: BidUpdate; decimal: { amount: string; price: string; nextMinimum: string } }
+  | { kind: 'closed'; closed: AuctionClosed; decimal: { price: string } };
 
 /**
  * An auction's snapshot, its bids in `seq` order without gaps or duplicates (resumed across
@@ -174,6 +209,9 @@ export class AuctionWatch implements AsyncIterable<AuctionEvent> {
     this.queue = new AsyncQueue<AuctionEvent>(undefined, () => this.onStop(this));
   }
 
+  /** Minor units as a decimal of the auction's currency (the snapshot always comes before any bid). */
+  private readonly money = (minor: number): string => formatMinor(minor, this.state?.priceScale ?? 0);
+
   /** Sequence number of the last bid delivered (resume point); null before the first snapshot. */
   get lastSeq(): number | null {
     return this.seq;
@@ -197,7 +235,11 @@ export class AuctionWatch implements AsyncIterable<AuctionEvent> {
   onSnapshot(state: AuctionState): void {
     this.state = state;
     this.seq ??= state.seq;
-    this.queue.push({ kind: 'snapshot', state });
+    const money = this.money;
+    this.queue.push({
+      kind: 'snapshot', state,
+      decimal: { currentPrice: money(state.currentPrice), nextMinimum: money(state.nextMinimum), startingPrice: money(state.startingPrice) },
+    });
     this.first.resolve(state);
     if (state.status === AuctionStatus.AUCTION_STATUS_CLOSED) {
       this.finalSeq = state.seq;
@@ -209,13 +251,14 @@ export class AuctionWatch implements AsyncIterable<AuctionEvent> {
   onBid(update: BidUpdate): void {
     if (this.seq !== null && update.seq <= this.seq) return; // seen already (replay overlap)
     this.seq = update.seq;
-    this.queue.push({ kind: 'bid', update });
+    const money = this.money;
+    this.queue.push({ kind: 'bid', update, decimal: { amount: money(update.amount), price: money(update.price), nextMinimum: money(update.nextMinimum) } });
     this.finishIfComplete();
   }
 
   /** @internal */
   onClosed(closed: AuctionClosed): void {
-    this.queue.push({ kind: 'closed', closed });
+    this.queue.push({ kind: 'closed', closed, decimal: { price: this.money(closed.price) } });
     this.stop();
   }
 

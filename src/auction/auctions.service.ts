@@ -4,7 +4,7 @@ import { AuctionRepository } from './auction.repository';
 import type { HistoryRow } from './auction.repository';
 import type { LockedAuction } from './auction.types';
 import { Clock } from './clock';
-import { meetsReserve, minimumNextBid, reserveMet, statusAt } from './domain/auction-rules';
+import { meetsReserve, minimumNextBid, reserveMet, settle, statusAt } from './domain/auction-rules';
 import { isUuid } from './domain/ids';
 import { DEFAULT_INCREMENTS, validateIncrementTable } from './domain/increments';
 import type { CreateAuctionDto } from './dto/create-auction.dto';
@@ -125,8 +125,17 @@ export function toView(a: LockedAuction, now: number): AuctionView {
     scheduledEndAt: new Date(a.terms.endAt).toISOString(),
     softCloseWindowSeconds: a.terms.softCloseWindowMs / 1000,
     softCloseExtensionSeconds: a.terms.softCloseExtensionMs / 1000,
-    winner: a.state === 'closed' ? a.winnerPseudonym : null,
+    winner: status === 'closed' ? winnerOf(a) : null,
   };
+}
+
+/**
+ * The winner of an ended auction. Past its end time no bid is accepted, so the result is known
+ * (by the same rule the close applies) even in the moment before the close is stored.
+ */
+function winnerOf(a: LockedAuction): string | null {
+  if (a.state === 'closed') return a.winnerPseudonym;
+  return settle(a.terms, a.book).winnerId === null ? null : a.leaderPseudonym;
 }
 
 export function toBidView(r: HistoryRow): BidView {

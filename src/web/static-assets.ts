@@ -2,15 +2,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import path from 'node:path';
 
 /**
- * The trader and bidder pages, served by the app itself: the pages under public/, the
- * contract as a protobuf JSON descriptor for the browser, and two vendored libraries
- * straight from node_modules (no bundler, no CDN).
+ * The trader and bidder pages, served by the app itself: the pages under public/, the SDK's
+ * browser bundle (the one client of the repository, built by `npm run sdk:build`) and the
+ * charting library, straight from node_modules (no CDN).
  */
 export function serveWebAssets(app: NestExpressApplication): void {
   const chartsDir = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist');
-  const protobufDir = path.dirname(require.resolve('protobufjs/dist/light/protobuf.min.js'));
+  const sdkBundleDir = path.dirname(require.resolve('@bidtape/sdk/browser'));
   app.useStaticAssets(path.join(__dirname, 'public'), { index: ['index.html'], maxAge: 0 });
-  app.useStaticAssets(path.join(__dirname, '..', 'generated'), { prefix: '/assets/', index: false });
-  app.useStaticAssets(protobufDir, { prefix: '/vendor/protobufjs/', index: false });
+  app.useStaticAssets(sdkBundleDir, { prefix: '/vendor/bidtape-sdk/', index: false });
   app.useStaticAssets(chartsDir, { prefix: '/vendor/lightweight-charts/', index: false });
 }

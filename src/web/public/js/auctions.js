@@ -1,9 +1,11 @@
-import { formatMinor, parseMinor, stateBadge, Stream } from './stream.js';
+import { AuctionStatus, BidKind, formatMinor, OutbidReason, PageClient, parseMinor, stateBadge } from './page-client.js';
 
 const params = new URLSearchParams(location.search);
 const handle = localStorage.getItem('bidtape.handle') || '';
-const stream = new Stream({ bidder: handle || null });
-stateBadge(stream, document.getElementById('state'));
+const page = new PageClient({ bidder: handle || null });
+stateBadge(page, document.getElementById('state'));
+let client = null; // the connected BidtapeClient
+let watch = null; // the AuctionWatch of the room
 document.getElementById('handle').value = handle;
 document.getElementById('who').textContent = handle ? `signed in as ${handle}` : 'watching (sign in to bid)';
 document.getElementById('signin').addEventListener('submit', (event) => {
@@ -47,7 +49,21 @@ function select(id) {
   room.querySelector('.bidform').addEventListener('submit', onBid);
   current = { id, scale: 2, currency: '', endAt: 0, nextMinimum: 0, snapshotSeq: 0 };
   for (const el of list.querySelectorAll('.item')) el.classList.toggle('selected', el.dataset.id === id);
-  stream.watchAuction(id);
+  watch?.stop();
+  bidderBySeq.clear();
+  watch = client.watchAuction(id, { fromSeq: 0 }); // the whole history, then live bids
+  const mine = watch;
+  void (async () => {
+    try {
+      for await (const event of mine) {
+        if (event.kind === 'snapshot') applyState(event.state);
+        else if (event.kind === 'bid') onBidUpdate(event.update);
+        else showClosed(event.closed.winner, event.closed.price, event.closed.reserveMet);
+      }
+    } catch (error) {
+      if (mine === watch) show(room.querySelector('.feedback'), false, `This auction cannot be shown: ${error.message}`);
+    }
+  })();
 }
 
 function money(amount) {
@@ -59,7 +75,7 @@ function applyState(s) {
   current.currency = s.currency;
   current.endAt = s.endTimeUs / 1000;
   current.nextMinimum = s.nextMinimum;
-  current.status = stream.enums.AuctionStatus[s.status];
+  current.status = AuctionStatus[s.status];
   current.snapshotSeq = s.seq;
   room.querySelector('.title').textContent = s.title;
   room.querySelector('.status').textContent = current.status.replace('AUCTION_STATUS_', '').toLowerCase();
@@ -99,7 +115,7 @@ function setNext(nextMinimum) {
 function addLadderRow(u, fresh) {
   const row = document.createElement('tr');
   if (fresh) row.className = 'new';
-  const kind = u.kind === 2 ? 'proxy' : '';
+  const kind = u.kind === BidKind.BID_KIND_PROXY ? 'proxy' : '';
   for (const text of [u.seq, u.bidder + (u.bidder === myPseudonym ? ' (you)' : ''), money(u.amount), money(u.price), kind, new Date(u.timeUs / 1000).toLocaleTimeString()]) {
     const td = document.createElement('td');
     td.textContent = text;
@@ -118,22 +134,23 @@ async function onBid(event) {
   const feedback = room.querySelector('.feedback');
   if (!handle) return show(feedback, false, 'Sign in (top right) to bid.');
   if (amount === null || (form.max.value && max === null)) return show(feedback, false, `Enter an amount with at most ${current.scale} decimals.`);
-  try {
-    const answer = await stream.placeBid(current.id, amount, max);
-    if (answer.kind === 'bidAccepted') {
-      if (answer.leading) room.querySelector('.outbid').classList.remove('show');
-      form.max.value = '';
-      show(feedback, true, answer.leading
-        ? `Accepted: you lead at ${money(answer.price)}.`
-        : `Accepted, but an earlier proxy maximum is higher: price now ${money(answer.price)}.`);
-      setNext(answer.nextMinimum);
-    } else {
-      const reason = stream.enums.BidRejectReason[answer.reason].replace('BID_REJECT_REASON_', '').replaceAll('_', ' ').toLowerCase();
-      show(feedback, false, `Rejected (${reason})${answer.nextMinimum ? ` — next valid bid ${money(answer.nextMinimum)}` : ''}. ${answer.message}`);
-      if (answer.nextMinimum) setNext(answer.nextMinimum);
-    }
-  } catch {
-    show(feedback, false, 'Connection lost before the answer; check the ladder, then bid again.');
+  const answer = await client.placeBid({ auctionId: current.id, amount, ...(max === null ? {} : { maxAmount: max }) });
+  if (answer.status === 'accepted') {
+    learnPseudonym(answer);
+    if (answer.leading) room.querySelector('.outbid').classList.remove('show');
+    form.max.value = '';
+    show(feedback, true, answer.leading
+      ? `Accepted: you lead at ${money(answer.price)}.`
+      : `Accepted, but an earlier proxy maximum is higher: price now ${money(answer.price)}.`);
+    setNext(answer.nextMinimum);
+  } else if (answer.status === 'rejected') {
+    const reason = answer.reasonName.replaceAll('_', ' ').toLowerCase();
+    show(feedback, false, `Rejected (${reason})${answer.nextMinimum ? ` — next valid bid ${money(answer.nextMinimum)}` : ''}. ${answer.message}`);
+    if (answer.nextMinimum) setNext(answer.nextMinimum);
+  } else if (answer.outcomeUnknown) {
+    show(feedback, false, 'No answer before the deadline: check the ladder, then bid again.');
+  } else {
+    show(feedback, false, `Not placed: ${answer.error.message}`);
   }
 }
 
@@ -142,11 +159,8 @@ function show(el, ok, text) {
   el.textContent = text;
 }
 
-stream.addEventListener('auctionSnapshot', ({ detail }) => {
-  if (detail.state.auctionId === current?.id) applyState(detail.state);
-});
-stream.addEventListener('bidUpdate', ({ detail: u }) => {
-  if (u.auctionId !== current?.id) return;
+function onBidUpdate(u) {
+  bidderBySeq.set(u.seq, u.bidder);
   // The history replayed after the snapshot fills the ladder; only newer bids change the facts.
   if (u.seq <= current.snapshotSeq) return addLadderRow(u, false);
   room.querySelector('.price').textContent = money(u.price);
@@ -169,35 +183,32 @@ stream.addEventListener('bidUpdate', ({ detail: u }) => {
   addLadderRow(u, true);
   // Leading again (a higher maximum of ours took over): the outbid banner no longer applies.
   if (myPseudonym && u.leader === myPseudonym) room.querySelector('.outbid').classList.remove('show');
-});
+}
+
 // Our pseudonym is the bidder of the ladder row with our accepted bid's seq (the update comes first).
 const bidderBySeq = new Map();
-stream.addEventListener('bidUpdate', ({ detail: u }) => bidderBySeq.set(`${u.auctionId}/${u.seq}`, u.bidder));
-stream.addEventListener('bidAccepted', ({ detail }) => {
-  if (myPseudonym) return;
-  myPseudonym = bidderBySeq.get(`${detail.auctionId}/${detail.seq}`) ?? null;
+function learnPseudonym(accepted) {
+  if (myPseudonym || accepted.auctionId !== current?.id) return;
+  myPseudonym = bidderBySeq.get(accepted.seq) ?? null;
   for (const cell of room.querySelectorAll('.ladder tbody td:nth-child(2)')) {
     if (cell.textContent === myPseudonym) cell.textContent += ' (you)';
   }
   markLeader(room.querySelector('.leader')?.textContent ?? '');
-});
+}
 
 function markLeader(leader) {
   const el = room.querySelector('.leader');
   if (el) el.textContent = leader && leader === myPseudonym ? `${leader} (you)` : leader || '—';
 }
-stream.addEventListener('outbid', ({ detail }) => {
-  if (detail.auctionId !== current?.id) return;
-  const why = detail.reason === 2 ? 'an earlier proxy maximum is higher' : 'someone placed a higher bid';
+
+function onOutbid(outbid) {
+  if (outbid.auctionId !== current?.id) return;
+  const why = outbid.reason === OutbidReason.OUTBID_REASON_PROXY_MAX ? 'an earlier proxy maximum is higher' : 'someone placed a higher bid';
   const banner = room.querySelector('.outbid');
-  banner.textContent = `You have been outbid: ${why}. Price ${money(detail.price)}, next valid bid ${money(detail.nextMinimum)}.`;
+  banner.textContent = `You have been outbid: ${why}. Price ${money(outbid.price)}, next valid bid ${money(outbid.nextMinimum)}.`;
   banner.classList.add('show');
   room.querySelector('.feedback').className = 'feedback';
-});
-stream.addEventListener('auctionClosed', ({ detail }) => {
-  if (detail.auctionId !== current?.id) return;
-  showClosed(detail.winner, detail.price, detail.reserveMet);
-});
+}
 
 setInterval(() => {
   const el = room.querySelector('.countdown');
@@ -206,7 +217,8 @@ setInterval(() => {
   el.textContent = left >= 3600 ? `${Math.floor(left / 3600)}h ${Math.floor((left % 3600) / 60)}m` : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
 }, 250);
 
-await stream.connect();
+client = await page.connect();
+client.on('outbid', onOutbid);
 if (params.get('auction')) select(params.get('auction'));
 await refreshList();
 setInterval(refreshList, 5000);

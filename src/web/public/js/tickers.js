@@ -1,4 +1,4 @@
-import { formatMinor, stateBadge, Stream } from './stream.js';
+import { CandleInterval, formatMinor, PageClient, stateBadge } from './page-client.js';
 
 /* global LightweightCharts */
 
@@ -8,8 +8,8 @@ const rateSelect = document.getElementById('rate');
 const intervalSelect = document.getElementById('interval');
 const cards = new Map();
 
-const stream = new Stream();
-stateBadge(stream, document.getElementById('state'));
+const page = new PageClient();
+stateBadge(page, document.getElementById('state'));
 
 function card(symbol) {
   let c = cards.get(symbol);
@@ -98,26 +98,34 @@ function show(symbol, tick) {
   c.el.querySelector('.conflated').textContent = covered > 1 ? `${covered} updates in 1` : '';
 }
 
-stream.addEventListener('snapshot', ({ detail }) => {
-  for (const s of detail.symbols) {
-    const c = card(s.instrument.symbol);
-    c.scale = s.instrument.priceScale;
-    c.series.applyOptions({ priceFormat: { type: 'price', precision: c.scale, minMove: 1 / 10 ** c.scale } });
-    c.el.querySelector('.name').textContent = s.instrument.displayName;
-    if (s.latest) show(s.instrument.symbol, s.latest);
-  }
-});
-stream.addEventListener('tick', ({ detail }) => show(detail.symbol, detail));
-stream.addEventListener('tickBatch', ({ detail }) => detail.ticks.forEach((t) => show(t.symbol, t)));
-stream.addEventListener('candleHistory', ({ detail }) => showCandles(detail.symbol, detail.interval, detail.candles));
-stream.addEventListener('candle', ({ detail }) => updateCandle(detail));
+/** The first update of a symbol (its snapshot) carries its catalogue entry: scale and name. */
+function describe(c, instrument) {
+  if (c.instrument === instrument.symbol) return;
+  c.instrument = instrument.symbol;
+  c.scale = instrument.priceScale;
+  c.series.applyOptions({ priceFormat: { type: 'price', precision: c.scale, minMove: 1 / 10 ** c.scale } });
+  c.el.querySelector('.name').textContent = instrument.displayName;
+}
 
+const client = await page.connect();
+client.on('candleHistory', (history) => showCandles(history.symbol, history.interval, history.candles));
+client.on('candle', (candle) => updateCandle(candle));
+
+let subscription = null;
+/** (Re)subscribes at the chosen rate and candle length: the new request replaces the old one's options. */
 function subscribe() {
-  const options = { channels: ['CHANNEL_QUOTES', 'CHANNEL_CANDLES'], candleInterval: intervalSelect.value };
-  stream.subscribeSymbols(SYMBOLS, Number(rateSelect.value), options);
+  const previous = subscription;
+  subscription = client.subscribe(SYMBOLS, { maxRate: Number(rateSelect.value), candles: CandleInterval[intervalSelect.value] });
+  const mine = subscription;
+  previous?.unsubscribe();
+  void (async () => {
+    for await (const update of mine) {
+      describe(card(update.symbol), update.instrument);
+      show(update.symbol, update.tick);
+    }
+  })();
 }
 rateSelect.addEventListener('change', subscribe);
 intervalSelect.addEventListener('change', subscribe);
 SYMBOLS.forEach(card);
-await stream.connect();
 subscribe();
