@@ -161,6 +161,12 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     expect(malformed).toMatchObject({ code: 'MALFORMED_PUBLISH' });
     expect(malformed.message).toContain('bidPrice');
     expect(await (await post(Buffer.from([0xff, 0xff, 0xff]), 'application/x-protobuf')).json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_PUBLISH' });
+    // JSON that is not an object, and bodies in neither encoding, are not a PublishRequest either (not an empty one).
+    for (const [body, type] of [['[]', 'application/json'], ['[{"quotes":[]}]', 'application/json'], ['quotes=1', 'application/x-www-form-urlencoded'], ['{}', 'text/plain']]) {
+      const refused = await post(body, type);
+      expect([type, body, refused.status, await refused.json()]).toEqual([type, body, 400, expect.objectContaining({ code: 'MALFORMED_PUBLISH' })]);
+    }
+    expect(await (await post('', 'application/json')).json()).toEqual({ requestId: 0, accepted: 0 }); // no body: the empty request
   });
 
   it('takes enum values by name or by number in JSON, over REST and on the stream (the proto3 JSON mapping), and refuses unknown names', async () => {

@@ -61,7 +61,7 @@ export class PublishController {
     const binary = request.is(PROTOBUF_CONTENT_TYPE) !== false && Buffer.isBuffer(request.body);
     const decoded = binary
       ? decodeClientMessage(Buffer.from(Writer.create().uint32(PUBLISH_FIELD_TAG).bytes(request.body as Buffer).finish()), true, Encoding.Proto)
-      : decodeClientMessage(Buffer.from(JSON.stringify({ publish: (request.body as unknown) ?? {} })), false, Encoding.Json);
+      : decodeClientMessage(Buffer.from(JSON.stringify({ publish: jsonBody(request) })), false, Encoding.Json);
     if (!decoded.ok) throw new MarketError(MarketErrorCode.MalformedPublish, decoded.reason.replace('ClientMessage', 'PublishRequest').replace(/\bpublish\./g, ''));
     const items = publishItemsOf(decoded.message.publish ?? {});
     const problem = this.ingest.requestProblem(items);
@@ -71,4 +71,20 @@ export class PublishController {
     if (binary) response.status(200).type(PROTOBUF_CONTENT_TYPE).send(Buffer.from(pb.PublishAck.encode(ack).finish()));
     else response.status(200).json(pb.PublishAck.toObject(ack, JSON_MAPPING));
   }
+}
+
+/**
+ * The JSON body as a PublishRequest object: none at all is the empty request (as zero bytes are in
+ * protobuf); a body of another type, or JSON that is not an object (`[]`, which the JSON parser
+ * lets through), is not a PublishRequest.
+ */
+function jsonBody(request: Request): object {
+  if (request.is(['application/json']) === false) {
+    throw new MarketError(MarketErrorCode.MalformedPublish, `not a PublishRequest: send Content-Type application/json or ${PROTOBUF_CONTENT_TYPE}`);
+  }
+  const body: unknown = request.body ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new MarketError(MarketErrorCode.MalformedPublish, 'not a PublishRequest: a PublishRequest in JSON is an object');
+  }
+  return body;
 }
