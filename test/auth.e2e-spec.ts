@@ -64,6 +64,17 @@ describe('authentication and authorization (real server, real sockets)', () => {
     expect(refused.body).toMatch(reason);
   });
 
+  it.each([
+    ['the admin API', 'GET', '/v1/admin/keys', { authorization: `Bearer ${'x'.repeat(40)}` }],
+    ['creating an auction', 'POST', '/v1/auctions', { authorization: `Bearer ${'x'.repeat(40)}` }],
+    ['publishing', 'POST', '/v1/publish', { 'x-api-key': 'btk_AAAAAAAAAAAA_' + 'A'.repeat(43) }],
+  ])('tells over REST no credential (CREDENTIALS_REQUIRED) from a wrong one (INVALID_CREDENTIALS): %s', async (_name, method, path, wrong) => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${platform.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: method === 'POST' ? '{}' : undefined });
+    expect(await (await call({})).json()).toMatchObject({ statusCode: 401, code: 'CREDENTIALS_REQUIRED' });
+    expect(await (await call(wrong)).json()).toMatchObject({ statusCode: 401, code: 'INVALID_CREDENTIALS' });
+  });
+
   it('lets a token holder bid only as the token subject', async () => {
     const auction = await createAuction(platform.url);
     const subject = `alice${Date.now()}`;
@@ -100,7 +111,7 @@ describe('authentication and authorization (real server, real sockets)', () => {
   });
 
   it('issues, scopes, limits and revokes API keys through the admin API; revocation reaches live connections', async () => {
-    expect((await admin('POST', '', { name: 'x', scopes: ['feed:read'] }, 'wrong-admin-token-0123456789')).status).toBe(401);
+    expect(await (await admin('POST', '', { name: 'x', scopes: ['feed:read'] }, 'wrong-admin-token-0123456789')).json()).toMatchObject({ statusCode: 401, code: 'INVALID_CREDENTIALS' });
     const created = (await (await admin('POST', '', { name: 'acme', scopes: ['feed:read'] })).json()) as { id: string; key: string; scopes: string[] };
     expect(created.key).toMatch(/^btk_\w{12}_[\w-]{43}$/);
     expect((await admin('POST', '', { name: 'bad', scopes: ['admin'] })).status).toBe(400);

@@ -14,7 +14,7 @@ import { SellerGuard } from './seller.guard';
 export const API_CREDENTIALS = {
   adminToken: {
     type: 'http', scheme: 'bearer',
-    description: "`Authorization: Bearer $ADMIN_TOKEN`, the operator's credential. With ADMIN_TOKEN unset the admin API answers 403 `ADMIN_DISABLED`.",
+    description: "`Authorization: Bearer $ADMIN_TOKEN`, the operator's credential: none answers 401 `CREDENTIALS_REQUIRED`, another bearer token 401 `INVALID_CREDENTIALS`. With ADMIN_TOKEN unset the admin API answers 403 `ADMIN_DISABLED`.",
   },
   bearerToken: {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
@@ -46,7 +46,7 @@ export function AdminOnly() {
   return applyDecorators(
     UseGuards(AdminGuard),
     ApiAnyOf('adminToken'),
-    ApiErrors([AuthErrorCode.CredentialsRequired, 'Admin credential required'], AuthErrorCode.AdminDisabled),
+    ApiErrors([AuthErrorCode.CredentialsRequired, 'Admin credential required'], [AuthErrorCode.InvalidCredentials, 'Invalid admin credential'], AuthErrorCode.AdminDisabled),
   );
 }
 
