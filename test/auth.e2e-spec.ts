@@ -115,6 +115,9 @@ describe('authentication and authorization (real server, real sockets)', () => {
     const created = (await (await admin('POST', '', { name: 'acme', scopes: ['feed:read'] })).json()) as { id: string; key: string; scopes: string[] };
     expect(created.key).toMatch(/^btk_\w{12}_[\w-]{43}$/);
     expect((await admin('POST', '', { name: 'bad', scopes: ['admin'] })).status).toBe(400);
+    expect(await (await admin('POST', '', { name: 'bad', scopes: ['feed:read'], publishSymbols: ['ACME'] })).json()).toEqual({
+      statusCode: 400, code: 'PUBLISH_SYMBOLS_WITHOUT_SCOPE', message: 'publishSymbols needs the feed:publish scope', error: 'Bad Request',
+    });
     const listed = (await (await admin('GET', '')).json()) as { id: string }[];
     expect(listed.some((k) => k.id === created.id)).toBe(true);
     expect(JSON.stringify(listed)).not.toContain(created.key.split('_')[2]); // the secret is never shown again

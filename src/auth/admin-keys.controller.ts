@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventBus } from '../events/event-bus';
 import { isUuid } from '../auction/domain/ids';
@@ -22,12 +22,12 @@ export class AdminKeysController {
   @Post()
   @ApiOperation({ operationId: 'createApiKey', summary: 'Issues a partner API key' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key record with the key itself, which no other response shows' })
-  @ApiErrors({ invalid: ['scopes must be an array'] }, { invalid: 'publishSymbols needs the feed:publish scope' })
+  @ApiErrors({ invalid: ['scopes must be an array'] }, AuthErrorCode.PublishSymbolsWithoutScope)
   async create(@Body() dto: CreateApiKeyDto): Promise<{ key: string } & ApiKeyRecord> {
     const scopes = [...new Set(dto.scopes)];
     const publishSymbols = [...new Set(dto.publishSymbols ?? [])];
     if (publishSymbols.length > 0 && !scopes.includes('feed:publish')) {
-      throw new BadRequestException('publishSymbols needs the feed:publish scope');
+      throw new AuthError(AuthErrorCode.PublishSymbolsWithoutScope, 'publishSymbols needs the feed:publish scope');
     }
     const { key, record } = await this.keys.create(dto.name, scopes, publishSymbols);
     return { key, ...record };

@@ -16,6 +16,8 @@ export enum AuthErrorCode {
   AdminDisabled = 'ADMIN_DISABLED',
   /** No live API key with that id. */
   KeyNotFound = 'KEY_NOT_FOUND',
+  /** A key asked for with publishSymbols but without the feed:publish scope they are for. */
+  PublishSymbolsWithoutScope = 'PUBLISH_SYMBOLS_WITHOUT_SCOPE',
 }
 
 export class AuthError extends CodedError<AuthErrorCode> {}

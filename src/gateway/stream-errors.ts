@@ -25,5 +25,7 @@ export function streamCodeOfAuth(code: AuthErrorCode): ErrorCode {
     case AuthErrorCode.Forbidden:
     case AuthErrorCode.AdminDisabled:
       return ErrorCode.ERROR_CODE_FORBIDDEN;
+    case AuthErrorCode.PublishSymbolsWithoutScope:
+      return ErrorCode.ERROR_CODE_INVALID_REQUEST;
   }
 }

@@ -24,8 +24,7 @@ export class ErrorResponse implements ErrorBody {
 
 /**
  * Nest's own 400 body, which has no `code`: a request that fails validation (`message` lists
- * the problems), a body that is not JSON, or a check between fields made in a controller
- * (`message` is one string).
+ * the problems) or a body that is not JSON (`message` is one string).
  */
 export class ValidationErrorResponse {
   @ApiProperty({ type: 'integer', enum: [400], example: 400 })
@@ -34,7 +33,7 @@ export class ValidationErrorResponse {
   @ApiProperty({
     oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }],
     example: ['startingPrice must be an integer number'],
-    description: 'The problems found, one per entry; one string when the body is not JSON or two fields contradict each other',
+    description: 'The problems found, one per entry; one string when the body is not JSON',
   })
   message!: string[] | string;
 

@@ -22,6 +22,8 @@ export function authStatus(code: AuthErrorCode): HttpStatus {
       return HttpStatus.FORBIDDEN;
     case AuthErrorCode.KeyNotFound:
       return HttpStatus.NOT_FOUND;
+    case AuthErrorCode.PublishSymbolsWithoutScope:
+      return HttpStatus.BAD_REQUEST;
   }
 }
 
