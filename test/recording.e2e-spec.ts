@@ -109,7 +109,7 @@ describe('record and replay (real PostgreSQL, real sockets, the CLI as a process
     clients.push(watcher);
     watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES] } });
     await watcher.waitFor('snapshot');
-    const run = await cli(['replay', file, '--url', platform.wsUrl, '--api-key', key, '--speed', 'max']);
+    const run = await cli(['replay', file, '--url', platform.wsUrl, '--api-key', key, '--speed', 'max', '--json']);
     expect(run).toMatchObject({ code: 0 });
     expect(JSON.parse(run.stdout)).toEqual({ accepted: ITEMS, rejected: 0 });
     await pollUntil('the replayed items', () => watcher.ticks(symbol).length === ITEMS / 2 && watcher.trades(symbol).length === ITEMS / 2);
@@ -120,7 +120,7 @@ describe('record and replay (real PostgreSQL, real sockets, the CLI as a process
     expect(watcher.ticks(symbol).map((t) => Number(t.seq))).toEqual(Array.from({ length: ITEMS / 2 }, (_, i) => ITEMS / 2 + i + 1));
 
     const usage = await cli(['replay', '--url', platform.wsUrl]);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(64);
     expect(usage.stderr).toContain('replay needs exactly one recording file');
   });
 

@@ -1,10 +1,12 @@
-/** How decoded messages are printed: JSON lines with exact decimals, or a live table. */
-import { AuctionStatus, BidKind, formatMinor } from '../src/index';
-import type { AuctionClosed, AuctionState, BidUpdate, Outbid, TickUpdate } from '../src/index';
+/** How the commands print: JSON objects with exact decimals and enum names, lines and tables for people. */
+import { AuctionStatus, BidKind, ErrorCode, formatMinor, OutbidReason } from '../src/index';
+import type { AuctionClosed, AuctionState, BidResult, BidUpdate, Outbid, TickUpdate } from '../src/index';
 
 const isoTime = (us: number) => (us > 0 ? new Date(us / 1000).toISOString() : null);
-const enumName = (values: Record<string, number | string>, value: number, prefix: string) =>
+/** An enum value by its name without the prefix: (BidKind, 1, 'BID_KIND_') → "BID". */
+export const enumName = (values: Record<string, number | string>, value: number, prefix: string) =>
   String(values[value] ?? value).replace(prefix, '');
+export const errorCodeName = (code: number) => enumName(ErrorCode, code, 'ERROR_CODE_');
 
 export function tickLine(update: TickUpdate): Record<string, unknown> {
   const { tick, instrument } = update;
@@ -73,8 +75,60 @@ export function closedLine(c: AuctionClosed, priceScale: number): Record<string,
   };
 }
 
-export function outbidLine(o: Outbid): Record<string, unknown> {
-  return { type: 'outbid', auctionId: o.auctionId, price: o.price, nextMinimum: o.nextMinimum, seq: o.seq };
+/** Decimals need the auction's scale: known for the watched auction, not for others the bidder bid on. */
+export function outbidLine(o: Outbid, priceScale: number | null): Record<string, unknown> {
+  const decimals = priceScale === null ? {} : { price: formatMinor(o.price, priceScale), nextMinimum: formatMinor(o.nextMinimum, priceScale) };
+  return {
+    type: 'outbid', auctionId: o.auctionId, reason: enumName(OutbidReason, o.reason, 'OUTBID_REASON_'), ...decimals,
+    priceMinor: o.price, nextMinimumMinor: o.nextMinimum, seq: o.seq,
+  };
+}
+
+/** `bid --json`: the outcome with amounts in the auction's currency and their minor units. */
+export function bidOutcomeJson(result: BidResult, auction: AuctionState, amountMinor: number): Record<string, unknown> {
+  const money = (v: number) => formatMinor(v, auction.priceScale);
+  const common = { auctionId: result.auctionId, clientBidId: result.clientBidId, currency: auction.currency, amount: money(amountMinor), amountMinor };
+  switch (result.status) {
+    case 'accepted':
+      return {
+        status: 'accepted', ...common, seq: result.seq, price: money(result.price), priceMinor: result.price, leading: result.leading,
+        nextMinimum: money(result.nextMinimum), nextMinimumMinor: result.nextMinimum, endTime: isoTime(result.endTimeUs), duplicate: result.duplicate,
+      };
+    case 'rejected':
+      return {
+        status: 'rejected', ...common, reason: result.reasonName, message: result.message, nextMinimum: money(result.nextMinimum),
+        nextMinimumMinor: result.nextMinimum, retryable: result.retryable, duplicate: result.duplicate,
+      };
+    case 'failed':
+      return {
+        status: 'failed', ...common, error: result.error.code, ...(result.error.serverCode === undefined ? {} : { serverCode: errorCodeName(result.error.serverCode) }),
+        message: result.error.message, outcomeUnknown: result.outcomeUnknown,
+      };
+  }
+}
+
+/** `bid`: the outcome as one line for people (failures are messages, on stderr: see bid.ts). */
+export function bidOutcomeText(result: BidResult, auction: AuctionState): string {
+  const money = (v: number) => `${formatMinor(v, auction.priceScale)} ${auction.currency}`;
+  const resent = 'duplicate' in result && result.duplicate ? ' (the original answer to this client bid id)' : '';
+  switch (result.status) {
+    case 'accepted':
+      return result.leading
+        ? `accepted: bid #${result.seq} leads at ${money(result.price)}; next minimum ${money(result.nextMinimum)}${resent}`
+        : `accepted: bid #${result.seq}, but an earlier proxy maximum is higher: the price is ${money(result.price)}; next minimum ${money(result.nextMinimum)}${resent}`;
+    case 'rejected':
+      return `rejected ${result.reasonName}: ${result.message}${result.nextMinimum > 0 ? `; next valid bid ${money(result.nextMinimum)}` : ''}${resent}`;
+    case 'failed':
+      return result.outcomeUnknown
+        ? `${result.error.message}. Rerun with --client-bid-id ${result.clientBidId} to learn it`
+        : `the server refused the bid (${result.error.serverCode === undefined ? result.error.code : errorCodeName(result.error.serverCode)}): ${result.error.message}`;
+  }
+}
+
+/** Rows as left-aligned columns, two spaces apart; the first row is the header. */
+export function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
 /** The symbols' latest prices, redrawn in place on a terminal. */

@@ -1,15 +1,18 @@
-import { parseArgs } from 'node:util';
 import { RecordingWriter } from '../src/recording';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, integer, required, streamUrl, UsageError } from './common';
+import { CliError, CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, fetchOrUnavailable, httpBase, integer, parseCommandLine, required, UsageError } from './common';
 import type { ExitCode } from './common';
 
-export const RECORD_HELP = `bidtape record --symbols BTC-USD,AAPL --out FILE [--duration S] [--count N]
+export const RECORD_USAGE = 'bidtape record --symbols BTC-USD,AAPL --out FILE [--duration S] [--count N]';
+
+export const RECORD_HELP = `${RECORD_USAGE}
 
 Records the live quotes and trades of the symbols, with their original seq, epoch and
 timestamps, to FILE in the recording format of docs/recording.md (gzip of length-delimited
 bidtape.v1.RecordEntry messages, a header naming the instruments and the source first).
 Stops after --duration seconds, after --count items, or on Ctrl-C; exit 0 once the file is
-complete.
+complete. Progress goes to stderr as "# ..." lines; nothing is printed on stdout. Exit 1 when
+a symbol is not in the server's catalogue or none can be subscribed, 64 usage, 69 cannot
+connect.
 
   --symbols <list>     comma-separated symbols
   --out <file>         the recording to write (replaced if it exists)
@@ -19,14 +22,10 @@ complete.
 ${CONNECTION_HELP}`;
 
 export async function record(args: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args,
     options: { ...CONNECTION_OPTIONS, symbols: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, count: { type: 'string' } },
   });
-  if (values.help) {
-    console.log(RECORD_HELP);
-    return EXIT.ok;
-  }
   const symbols = required('symbols', values.symbols).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (symbols.length === 0) throw new UsageError('--symbols needs at least one symbol');
   const out = required('out', values.out);
@@ -34,23 +33,21 @@ export async function record(args: string[]): Promise<ExitCode> {
   const count = integer('count', values.count) ?? Infinity;
 
   // The header names the instruments: read them first, from the server's catalogue.
-  const url = streamUrl(values);
-  const catalogue = new URL('/v1/instruments', url.replace(/^ws/, 'http'));
-  const response = await fetch(catalogue).catch((error: Error) => {
-    throw new UsageError(`cannot reach ${catalogue.origin}: ${error.message}`);
-  });
+  const { client, connect, url } = createClient(values);
+  const catalogue = `${httpBase(values)}/v1/instruments`;
+  const response = await fetchOrUnavailable(catalogue);
+  if (!response.ok) throw new CliError(`${catalogue} answered ${response.status}: ${await response.text()}`, EXIT.error);
   const all = (await response.json()) as { symbol: string; displayName: string; priceScale: number; tickSize: number; sizeScale: number; lotSize: number; quoteCurrency: string }[];
   const instruments = all.filter((i) => symbols.includes(i.symbol));
   const missing = symbols.filter((s) => !instruments.some((i) => i.symbol === s));
-  if (missing.length > 0) throw new UsageError(`not in the server's catalogue: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new CliError(`not in the server's catalogue: ${missing.join(', ')}`, EXIT.error);
 
   const writer = RecordingWriter.create(out, { source: url, instruments, startedTimeUs: Date.now() * 1000 });
-  const client = createClient(values);
   client.on('state', (state) => console.error(`# connection ${state}`));
   client.on('gap', (g) => console.error(`# gap on ${g.symbol}: expected seq ${g.expected}, got ${g.got} (${g.cause})`));
   process.once('SIGINT', () => client.close());
   if (duration !== undefined) setTimeout(() => client.close(), duration * 1000).unref();
-  await client.connect();
+  await connect();
 
   // Recorded in the order they arrive, from the client's events (iterators may merge ticks when behind).
   const full = () => writer.items >= count;
@@ -65,7 +62,7 @@ export async function record(args: string[]): Promise<ExitCode> {
   client.on('trade', ({ epoch, ...trade }) => stored({ epoch, trade }));
   const subscription = client.subscribe(symbols, { maxRate: 0, trades: true });
   const result = await subscription.ready;
-  if (result.symbols.length === 0) throw new UsageError('none of the symbols could be subscribed');
+  if (result.symbols.length === 0) throw new CliError('none of the symbols could be subscribed', EXIT.error);
   console.error(`# recording ${result.symbols.join(',')} to ${out}`);
   try {
     // Drained only: the events above record.

@@ -1,48 +1,48 @@
-import { parseArgs } from 'node:util';
 import { pb } from '../src/index';
 import type { PublishRequestInit } from '../src/index';
 import { openRecording, replayPlan } from '../src/recording';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, UsageError } from './common';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, parseCommandLine, UsageError } from './common';
 import type { ExitCode } from './common';
 
-export const REPLAY_HELP = `bidtape replay FILE --api-key KEY [--speed 1|10|max] [--loop] [--from TIME]
+export const REPLAY_USAGE = 'bidtape replay FILE --api-key KEY [--speed 1|10|max] [--loop] [--from TIME] [--json]';
+
+export const REPLAY_HELP = `${REPLAY_USAGE}
 
 Publishes a recording (bidtape record) into a running server as a publisher: an API key with
 feed:publish for the recorded symbols, made their active source (docs/protocol.md,
 "Publishing"). Items are paced by the times they were recorded at, --speed times real time.
 The server numbers them afresh; timestamps are moved by one offset (the time between the
-recording's first item and now) so they pass the server's skew check. Exit 0 when the
-recording has been published (with --loop: never), 2 if the server refused items.
+recording's first item and now) so they pass the server's skew check. Progress and the first
+refusals go to stderr as "# ..." lines; at the end stdout gets "published N items, M refused"
+(with --json: {"accepted":N,"rejected":M}). Exit 0 when the recording has been published (with
+--loop: never), 2 if the server refused items, 64 usage, 69 cannot connect.
 
   --speed <s>          1 (default), 10, any multiple of real time, or max
   --loop               start again at the end
   --from <time>        start at this time of the recording (ISO 8601)
+  --json               the summary as JSON
 
 ${CONNECTION_HELP}`;
 
 const BATCH = 500;
 
 export async function replay(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
-    options: { ...CONNECTION_OPTIONS, speed: { type: 'string', default: '1' }, loop: { type: 'boolean' }, from: { type: 'string' } },
+    options: { ...CONNECTION_OPTIONS, speed: { type: 'string', default: '1' }, loop: { type: 'boolean' }, from: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (values.help) {
-    console.log(REPLAY_HELP);
-    return EXIT.ok;
-  }
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError('replay needs exactly one recording file (see bidtape replay --help)');
+  if (!file || positionals.length > 1) throw new UsageError('replay needs exactly one recording file');
   const speed = values.speed === 'max' ? 'max' : Number(values.speed);
   if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed must be a positive number or max (got "${values.speed}")`);
   const fromUs = values.from === undefined ? null : Date.parse(values.from) * 1000;
   if (fromUs !== null && Number.isNaN(fromUs)) throw new UsageError(`--from must be an ISO 8601 time (got "${values.from}")`);
 
-  const client = createClient(values);
+  const { client, connect } = createClient(values);
   client.on('state', (state) => console.error(`# connection ${state}`));
   process.once('SIGINT', () => client.close());
-  await client.connect();
+  await connect();
   let accepted = 0;
   let rejected = 0;
   try {
@@ -87,6 +87,6 @@ export async function replay(args: string[]): Promise<ExitCode> {
   } finally {
     client.close();
   }
-  console.log(JSON.stringify({ accepted, rejected }));
-  return rejected > 0 ? EXIT.refused : EXIT.ok;
+  console.log(values.json ? JSON.stringify({ accepted, rejected }) : `published ${accepted} items, ${rejected} refused`);
+  return rejected > 0 ? EXIT.rejected : EXIT.ok;
 }

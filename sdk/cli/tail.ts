@@ -1,29 +1,34 @@
-import { parseArgs } from 'node:util';
-import type { AuctionEvent, TickUpdate } from '../src/index';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, integer, UsageError } from './common';
+import type { AuctionEvent, AuctionWatch, TickUpdate } from '../src/index';
+import { CliError, CONNECTION_HELP, CONNECTION_OPTIONS, createClient, EXIT, integer, parseCommandLine, UsageError } from './common';
 import type { ExitCode } from './common';
-import { auctionSnapshotLine, bidLine, closedLine, outbidLine, Table, tickLine } from './format';
+import { auctionSnapshotLine, bidLine, closedLine, errorCodeName, outbidLine, Table, tickLine } from './format';
 
-export const TAIL_HELP = `bidtape tail --symbols BTC-USD,AAPL [--rate N] [--format json|table] [--count N]
-bidtape tail --auction <id> [--from-seq N] [--count N]
+export const TAIL_USAGE = `bidtape tail --symbols BTC-USD,AAPL [--rate N] [--json | --format json|table] [--count N]
+bidtape tail --auction <id> [--from-seq N] [--count N]`;
+
+export const TAIL_HELP = `${TAIL_USAGE}
 
 Subscribes and prints every decoded update until Ctrl-C: one JSON object per line (default), or
 with --format table a live table of the symbols. Prices are exact decimals (minor units scaled by
-the instrument's price scale). Both --symbols and --auction may be given.
+the instrument's or the auction's price scale); enum values are names (status OPEN, kind BID).
+Both --symbols and --auction may be given.
 
   --symbols <list>     comma-separated symbols; a snapshot of each comes first
   --rate <n>           updates per second per symbol; 0: every update (default: the server's, 10)
   --auction <id>       watch an auction: its state, every bid in order, its close
   --from-seq <n>       with --auction: replay the bids after seq n first (0: the whole history)
+  --json               one JSON object per line (the default; the same as --format json)
   --format <f>         json (default) or table
   --count <n>          exit after n updates
 
-Connection state changes and gaps are reported on stderr as "# ..." lines.
+Connection state changes and gaps are reported on stderr as "# ..." lines. Exit code: 0 after
+Ctrl-C or --count updates, 1 when the server refuses every symbol or the auction, 64 usage, 69
+cannot connect.
 
 ${CONNECTION_HELP}`;
 
 export async function tail(args: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args,
     options: {
       ...CONNECTION_OPTIONS,
@@ -31,30 +36,29 @@ export async function tail(args: string[]): Promise<ExitCode> {
       rate: { type: 'string' },
       auction: { type: 'string' },
       'from-seq': { type: 'string' },
-      format: { type: 'string', default: 'json' },
+      format: { type: 'string' },
+      json: { type: 'boolean' },
       count: { type: 'string' },
     },
   });
-  if (values.help) {
-    console.log(TAIL_HELP);
-    return EXIT.ok;
-  }
   const symbols = values.symbols?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
-  if (symbols.length === 0 && !values.auction) throw new UsageError('tail needs --symbols or --auction (see bidtape tail --help)');
-  if (values.format !== 'json' && values.format !== 'table') throw new UsageError(`--format must be json or table (got "${values.format}")`);
+  if (symbols.length === 0 && !values.auction) throw new UsageError('tail needs --symbols or --auction');
+  const format = values.format ?? 'json';
+  if (format !== 'json' && format !== 'table') throw new UsageError(`--format must be json or table (got "${format}")`);
+  if (values.json && format !== 'json') throw new UsageError(`--json and --format ${format} contradict each other`);
   const rate = integer('rate', values.rate);
   const fromSeq = integer('from-seq', values['from-seq']);
   const count = integer('count', values.count) ?? Infinity;
   if (fromSeq !== undefined && !values.auction) throw new UsageError('--from-seq goes with --auction');
 
-  const client = createClient(values);
-  const table = values.format === 'table' ? new Table(process.stdout) : null;
+  const { client, connect } = createClient(values);
+  const table = format === 'table' ? new Table(process.stdout) : null;
   client.on('state', (state) => console.error(`# connection ${state}`));
   client.on('gap', (g) => console.error(`# gap on ${g.symbol}: expected seq ${g.expected}, got ${g.got} (${g.cause})`));
-  client.on('error', (e) => console.error(`# server error ${e.code}: ${e.message}`));
+  client.on('error', (e) => console.error(`# server error ${errorCodeName(e.code)}: ${e.message}`));
   client.on('slowConsumer', (w) => console.error(`# slow consumer: ${w.bufferedBytes} bytes queued, conflated to ${w.maxRate}/s`));
   process.once('SIGINT', () => client.close());
-  await client.connect();
+  await connect();
 
   let printed = 0;
   const print = (line: Record<string, unknown>) => {
@@ -62,13 +66,15 @@ export async function tail(args: string[]): Promise<ExitCode> {
     console.log(JSON.stringify(line));
     if (++printed >= count) client.close(); // ends the loops below
   };
-  client.on('outbid', (o) => (table ? table.note(`outbid ${o.auctionId}`, `outbid on ${o.auctionId} at seq ${o.seq}`) : print(outbidLine(o))));
+  let watch: AuctionWatch | null = null;
+  const scaleOf = (auctionId: string) => (watch?.auctionId === auctionId ? (watch.state?.priceScale ?? null) : null);
+  client.on('outbid', (o) => (table ? table.note(`outbid ${o.auctionId}`, `outbid on ${o.auctionId} at seq ${o.seq}`) : print(outbidLine(o, scaleOf(o.auctionId)))));
 
   const ticks = async () => {
     const subscription = client.subscribe(symbols, rate === undefined ? {} : { maxRate: rate });
     const result = await subscription.ready;
     for (const r of result.rejected) console.error(`# not subscribed: ${r.symbols.join(',')} (${r.message})`);
-    if (result.symbols.length === 0) throw new UsageError('none of the symbols could be subscribed');
+    if (result.symbols.length === 0) throw new CliError('none of the symbols could be subscribed', EXIT.error);
     console.error(`# subscribed ${result.symbols.join(',')} at ${result.maxRate === 0 ? 'every update' : `${result.maxRate}/s per symbol`}`);
     for await (const update of subscription) showTick(update);
   };
@@ -78,8 +84,9 @@ export async function tail(args: string[]): Promise<ExitCode> {
     if (++printed >= count) client.close();
   };
   const auction = async (auctionId: string) => {
-    const watch = client.watchAuction(auctionId, fromSeq === undefined ? {} : { fromSeq });
-    for await (const event of watch) showAuction(event, watch.state?.priceScale ?? 0);
+    const watching = client.watchAuction(auctionId, fromSeq === undefined ? {} : { fromSeq });
+    watch = watching;
+    for await (const event of watching) showAuction(event, watching.state?.priceScale ?? 0);
   };
   const showAuction = (event: AuctionEvent, scale: number) => {
     const line = event.kind === 'snapshot' ? auctionSnapshotLine(event.state) : event.kind === 'bid' ? bidLine(event.update, scale) : closedLine(event.closed, scale);

@@ -1,0 +1,4 @@
+declare module '*/package.json' {
+  const manifest: { name: string; version: string };
+  export default manifest;
+}
