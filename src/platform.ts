@@ -17,7 +17,8 @@ import { guardUpgrades } from './gateway/upgrade-guard';
 import { serveWebAssets } from './web/static-assets';
 import { PROTOBUF_CONTENT_TYPE } from './gateway/publish.controller';
 import { StartupLogger } from './logging/startup-logger';
-import { FeatureErrorFilter } from './http/http-errors';
+import { answerBodyRefusals, FeatureErrorFilter } from './http/http-errors';
+import { BODY_LIMIT } from './http/request-errors';
 import { serveOpenApi } from './http/openapi';
 
 const CLOSE_GRACE_MS = 2000;
@@ -50,9 +51,12 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     const servesStream = env.CLUSTER_ROLE !== 'feed';
     if (servesStream) serveWebAssets(app);
     // A PublishRequest of MAX_PUBLISH_ITEMS items is larger than the parsers' default 100 KB;
-    // binary ones arrive as raw bytes.
-    app.useBodyParser('json', { limit: '4mb' });
-    app.useBodyParser('raw', { type: PROTOBUF_CONTENT_TYPE, limit: '4mb' });
+    // binary ones arrive as raw bytes. Forms are parsed as Nest would, with the same limit. What
+    // the parsers refuse is answered with a code right after them.
+    app.useBodyParser('json', { limit: BODY_LIMIT });
+    app.useBodyParser('raw', { type: PROTOBUF_CONTENT_TYPE, limit: BODY_LIMIT });
+    app.useBodyParser('urlencoded', { extended: true, limit: BODY_LIMIT });
+    app.use(answerBodyRefusals);
     app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalFilters(new FeatureErrorFilter());

@@ -167,6 +167,8 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
       expect([type, body, refused.status, await refused.json()]).toEqual([type, body, 400, expect.objectContaining({ code: 'MALFORMED_PUBLISH' })]);
     }
     expect(await (await post('', 'application/json')).json()).toEqual({ requestId: 0, accepted: 0 }); // no body: the empty request
+    expect(await (await post(Buffer.alloc(4 * 1024 * 1024 + 1), 'application/x-protobuf')).json()).toMatchObject({ statusCode: 413, code: 'BODY_TOO_LARGE' });
+    expect(await (await post('{"quotes":', 'application/json')).json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_BODY' });
   });
 
   it('takes enum values by name or by number in JSON, over REST and on the stream (the proto3 JSON mapping), and refuses unknown names', async () => {

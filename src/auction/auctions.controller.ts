@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SellerOrAdmin } from '../auth/api-auth';
-import { ApiErrors } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { AuctionErrorCode } from './auction-errors';
 import { AuctionsService } from './auctions.service';
 import type { AuctionView, BidView } from './auctions.service';
@@ -18,7 +18,7 @@ export class AuctionsController {
   @SellerOrAdmin()
   @ApiOperation({ operationId: 'createAuction', summary: 'Creates an auction, as the seller (or, with the admin token, for any seller)' })
   @ApiCreatedResponse({ type: AuctionViewDto, description: 'The auction as bidders see it (the reserve price is never returned)' })
-  @ApiErrors(AuctionErrorCode.InvalidIncrements, AuctionErrorCode.InvalidSchedule, AuctionErrorCode.InvalidReserve, { invalid: ['startingPrice must be an integer number'] })
+  @ApiErrors(...BODY_ERRORS, AuctionErrorCode.InvalidIncrements, AuctionErrorCode.InvalidSchedule, AuctionErrorCode.InvalidReserve, { invalid: ['startingPrice must be an integer number'] })
   create(@Body() dto: CreateAuctionDto): Promise<AuctionView> {
     return this.auctions.create(dto);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventBus } from '../events/event-bus';
 import { isUuid } from '../auction/domain/ids';
-import { ApiErrors } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { AdminOnly } from './api-auth';
 import { ApiKeysService } from './api-keys.service';
 import { AuthError, AuthErrorCode } from './auth-errors';
@@ -22,7 +22,7 @@ export class AdminKeysController {
   @Post()
   @ApiOperation({ operationId: 'createApiKey', summary: 'Issues a partner API key' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key record with the key itself, which no other response shows' })
-  @ApiErrors({ invalid: ['scopes must be an array'] }, AuthErrorCode.PublishSymbolsWithoutScope)
+  @ApiErrors(...BODY_ERRORS, { invalid: ['scopes must be an array'] }, AuthErrorCode.PublishSymbolsWithoutScope)
   async create(@Body() dto: CreateApiKeyDto): Promise<{ key: string } & ApiKeyRecord> {
     const scopes = [...new Set(dto.scopes)];
     const publishSymbols = [...new Set(dto.publishSymbols ?? [])];

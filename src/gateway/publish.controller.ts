@@ -5,7 +5,7 @@ import { ApiPublisherKey } from '../auth/api-auth';
 import { AuthError, AuthErrorCode } from '../auth/auth-errors';
 import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
-import { ApiErrors } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { IngestService } from '../market/ingest.service';
 import { MarketError, MarketErrorCode } from '../market/market-errors';
 import { PublishAckDto, PublishRequestDto } from './dto/publish.dto';
@@ -50,7 +50,7 @@ export class PublishController {
     description: 'bidtape.v1.PublishAck, in the encoding of the request: how many items were accepted and why each other was not',
     content: { 'application/json': { schema: { $ref: getSchemaPath(PublishAckDto) } }, [PROTOBUF_CONTENT_TYPE]: { schema: BYTES } },
   })
-  @ApiErrors(MarketErrorCode.MalformedPublish, MarketErrorCode.TooManyItems, { invalid: "Expected property name or '}' in JSON at position 1" })
+  @ApiErrors(...BODY_ERRORS, MarketErrorCode.MalformedPublish, MarketErrorCode.TooManyItems)
   async publish(@Req() request: Request, @Res() response: Response): Promise<void> {
     const result = await this.auth.authenticate(request);
     if (!result.ok) throw new AuthError(result.code, result.reason);

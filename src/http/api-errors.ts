@@ -7,6 +7,7 @@ import { MarketErrorCode } from '../market/market-errors';
 import { ErrorResponse, ValidationErrorResponse } from './error-response.dto';
 import { errorBody, featureStatus } from './http-errors';
 import type { FeatureErrorCode } from './http-errors';
+import { RequestErrorCode } from './request-errors';
 
 /** A 400 from Nest's validation (no code), with an example of its `message`. */
 export interface Invalid {
@@ -34,7 +35,12 @@ const EXAMPLE_MESSAGES: Record<FeatureErrorCode, string> = {
   [MarketErrorCode.MalformedPublish]: 'not a PublishRequest: quotes: array expected',
   [MarketErrorCode.TooManyItems]: 'at most 1000 items per PublishRequest',
   [MarketErrorCode.InvalidSource]: 'key 3f6c2a9e-7d41-4b8a-9c0e-5a1b2c3d4e5f is not a live feed:publish key for ACME',
+  [RequestErrorCode.MalformedBody]: "the body does not parse: Expected property name or '}' in JSON at position 1",
+  [RequestErrorCode.BodyTooLarge]: 'the body is larger than 4194304 bytes',
 };
+
+/** What any operation with a request body can answer before it runs: the body parsers' refusals. */
+export const BODY_ERRORS: readonly ApiErrorSpec[] = [RequestErrorCode.MalformedBody, RequestErrorCode.BodyTooLarge];
 
 interface StatusEntry {
   examples: Record<string, { summary: string; value: unknown }>;

@@ -24,7 +24,8 @@ export class ErrorResponse implements ErrorBody {
 
 /**
  * Nest's own 400 body, which has no `code`: a request that fails validation (`message` lists
- * the problems) or a body that is not JSON (`message` is one string).
+ * the problems), or a path parameter that cannot be decoded, a bad `%` escape (`message` is one
+ * string). A body that does not parse has a code (MALFORMED_BODY).
  */
 export class ValidationErrorResponse {
   @ApiProperty({ type: 'integer', enum: [400], example: 400 })
@@ -33,7 +34,7 @@ export class ValidationErrorResponse {
   @ApiProperty({
     oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }],
     example: ['startingPrice must be an integer number'],
-    description: 'The problems found, one per entry; one string when the body is not JSON',
+    description: 'The problems found, one per entry; one string for a path parameter that cannot be decoded (a bad % escape)',
   })
   message!: string[] | string;
 

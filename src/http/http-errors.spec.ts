@@ -5,7 +5,8 @@ import { AuthErrorCode } from '../auth/auth-errors';
 import { HandshakeRefusal } from '../gateway/handshake-refusals';
 import { bidtape } from '../generated/bidtape';
 import { MarketErrorCode } from '../market/market-errors';
-import { auctionStatus, authStatus, FEATURE_ERROR_CODES, featureStatus, handshakeStatus, marketStatus } from './http-errors';
+import { auctionStatus, authStatus, FEATURE_ERROR_CODES, featureStatus, handshakeStatus, marketStatus, requestStatus } from './http-errors';
+import { RequestErrorCode } from './request-errors';
 
 const protocol = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
 
@@ -26,6 +27,7 @@ describe('the error vocabulary and docs/protocol.md', () => {
       ...Object.values(AuctionErrorCode).map((code) => `${auctionStatus(code)} ${code}`),
       ...Object.values(AuthErrorCode).map((code) => `${authStatus(code)} ${code}`),
       ...Object.values(MarketErrorCode).map((code) => `${marketStatus(code)} ${code}`),
+      ...Object.values(RequestErrorCode).map((code) => `${requestStatus(code)} ${code}`),
     ];
     expect(documentedRows('### REST errors').sort()).toEqual(mapped.sort());
   });
@@ -35,6 +37,7 @@ describe('the error vocabulary and docs/protocol.md', () => {
     expect(featureStatus(AuthErrorCode.KeyNotFound)).toBe(authStatus(AuthErrorCode.KeyNotFound));
     expect(featureStatus(AuctionErrorCode.InvalidReserve)).toBe(auctionStatus(AuctionErrorCode.InvalidReserve));
     expect(featureStatus(MarketErrorCode.InstrumentExists)).toBe(marketStatus(MarketErrorCode.InstrumentExists));
+    expect(featureStatus(RequestErrorCode.BodyTooLarge)).toBe(requestStatus(RequestErrorCode.BodyTooLarge));
   });
 
   it('lists every handshake refusal with its status, and the credential failures a handshake can meet', () => {

@@ -1,11 +1,12 @@
 import { Catch, HttpStatus } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { AuctionError, AuctionErrorCode } from '../auction/auction-errors';
 import { AuthError, AuthErrorCode } from '../auth/auth-errors';
 import { HandshakeRefusal } from '../gateway/handshake-refusals';
 import { MarketError, MarketErrorCode } from '../market/market-errors';
+import { RequestErrorCode } from './request-errors';
 
 /**
  * The HTTP transport's one mapping from every feature's error codes to a status: REST
@@ -52,6 +53,15 @@ export function marketStatus(code: MarketErrorCode): HttpStatus {
   }
 }
 
+export function requestStatus(code: RequestErrorCode): HttpStatus {
+  switch (code) {
+    case RequestErrorCode.MalformedBody:
+      return HttpStatus.BAD_REQUEST;
+    case RequestErrorCode.BodyTooLarge:
+      return HttpStatus.PAYLOAD_TOO_LARGE;
+  }
+}
+
 export function handshakeStatus(refusal: HandshakeRefusal): HttpStatus {
   switch (refusal) {
     case HandshakeRefusal.BadRequestTarget:
@@ -70,22 +80,25 @@ export function handshakeStatus(refusal: HandshakeRefusal): HttpStatus {
   }
 }
 
-/** Every code a REST error body can carry: the feature enums' codes, which are all distinct. */
-export type FeatureErrorCode = AuthErrorCode | AuctionErrorCode | MarketErrorCode;
+/** Every code a REST error body can carry: the feature enums' codes and the transport's own, all distinct. */
+export type FeatureErrorCode = AuthErrorCode | AuctionErrorCode | MarketErrorCode | RequestErrorCode;
 
 const AUTH_CODES: ReadonlySet<string> = new Set(Object.values(AuthErrorCode));
 const AUCTION_CODES: ReadonlySet<string> = new Set(Object.values(AuctionErrorCode));
+const REQUEST_CODES: ReadonlySet<string> = new Set(Object.values(RequestErrorCode));
 
 export const FEATURE_ERROR_CODES: readonly FeatureErrorCode[] = [
   ...Object.values(AuthErrorCode),
   ...Object.values(AuctionErrorCode),
   ...Object.values(MarketErrorCode),
+  ...Object.values(RequestErrorCode),
 ];
 
 /** The status of any feature's code, by the feature's own mapping above. */
 export function featureStatus(code: FeatureErrorCode): HttpStatus {
   if (isAuthCode(code)) return authStatus(code);
   if (isAuctionCode(code)) return auctionStatus(code);
+  if (isRequestCode(code)) return requestStatus(code);
   return marketStatus(code);
 }
 
@@ -95,6 +108,10 @@ function isAuthCode(code: FeatureErrorCode): code is AuthErrorCode {
 
 function isAuctionCode(code: FeatureErrorCode): code is AuctionErrorCode {
   return AUCTION_CODES.has(code);
+}
+
+function isRequestCode(code: FeatureErrorCode): code is RequestErrorCode {
+  return REQUEST_CODES.has(code);
 }
 
 /** The JSON body of a REST error: Nest's usual fields plus the stable `code` to switch on. */
@@ -117,3 +134,21 @@ export class FeatureErrorFilter implements ExceptionFilter {
     host.switchToHttp().getResponse<Response>().status(status).json(errorBody(status, error.code, error.message));
   }
 }
+
+/** body-parser's refusals (by the error's `type`) that answer with a code; others go on to Nest. */
+const BODY_REFUSALS: Record<string, RequestErrorCode> = {
+  'entity.parse.failed': RequestErrorCode.MalformedBody,
+  'entity.too.large': RequestErrorCode.BodyTooLarge,
+};
+
+/**
+ * Answers a body the parsers refused, with a code like any other REST error: an Express error
+ * handler, registered right after the body parsers (Nest's own answer to them has no code).
+ */
+export const answerBodyRefusals: ErrorRequestHandler = (error: { type?: string; message?: string; limit?: number }, _request, response, next) => {
+  const code = error?.type === undefined ? undefined : BODY_REFUSALS[error.type];
+  if (!code) return next(error);
+  const status = requestStatus(code);
+  const message = code === RequestErrorCode.BodyTooLarge ? `the body is larger than ${error.limit} bytes` : `the body does not parse: ${error.message}`;
+  response.status(status).json(errorBody(status, code, message));
+};

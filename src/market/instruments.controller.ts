@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/api-auth';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { ApiErrors } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { CandlesService } from './candles.service';
 import { INTERVAL_US } from './candles';
 import type { Candle } from './candles';
@@ -78,7 +78,7 @@ export class AdminInstrumentsController {
   @Post()
   @ApiOperation({ operationId: 'addInstrument', summary: 'Adds an instrument to the catalogue' })
   @ApiCreatedResponse({ type: InstrumentInfoDto, description: 'The instrument added; its source is `simulator` until one is set' })
-  @ApiErrors(MarketErrorCode.InstrumentExists, { invalid: ['symbol must match /^[A-Z0-9][A-Z0-9._-]{0,31}$/ regular expression'] })
+  @ApiErrors(...BODY_ERRORS, MarketErrorCode.InstrumentExists, { invalid: ['symbol must match /^[A-Z0-9][A-Z0-9._-]{0,31}$/ regular expression'] })
   async add(@Body() dto: CreateInstrumentDto): Promise<InstrumentInfoDto> {
     if (!(await this.instruments.add(dto))) throw new MarketError(MarketErrorCode.InstrumentExists, `${dto.symbol} is live already`);
     return { ...dto, candleSource: dto.candleSource ?? 'trades' };
@@ -88,7 +88,7 @@ export class AdminInstrumentsController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'setInstrumentSource', summary: 'Chooses the one source allowed to publish the symbol from now on' })
   @ApiNoContentResponse({ description: 'Set' })
-  @ApiErrors(MarketErrorCode.InstrumentNotFound, MarketErrorCode.InvalidSource, { invalid: ['keyId must be a UUID'] })
+  @ApiErrors(...BODY_ERRORS, MarketErrorCode.InstrumentNotFound, MarketErrorCode.InvalidSource, { invalid: ['keyId must be a UUID'] })
   async setSource(@Param('symbol') symbol: string, @Body() dto: SetSourceDto): Promise<void> {
     if (!this.instruments.get(symbol)) throw new MarketError(MarketErrorCode.InstrumentNotFound, `no live instrument ${symbol}`);
     if (dto.source === 'publisher') {
