@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { BidtapeClient, pb } from '../sdk/src';
 import type { AuctionEvent, GapEvent, TickUpdate } from '../sdk/src';
+import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { startNode } from './support/cluster';
 import { freshSymbol, publisherFor } from './support/market';
@@ -10,6 +11,9 @@ import type { NodeProcess } from './support/cluster';
 import { freePort, handshake } from './support/handshake';
 import { TEST_ADMIN_TOKEN } from './support/platform';
 import { pollUntil } from './support/poll';
+
+/** The wire types of the test's raw stream clients (the SDK has its own copy of the generated code). */
+const wire = bidtape.v1;
 import { exitOf } from './support/processes';
 import { redisAvailable, TestRedis } from './support/redis';
 import { StreamClient } from './support/stream-client';
@@ -126,7 +130,7 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
     // The catalogue change reaches the other gateway (and the feed) through Redis.
     await pollUntil('B to know the new instrument', async () => (await fetch(`${b.url}/v1/instruments/${symbol}`)).status === 200, 5000);
     const watcher = await connect(b);
-    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES] } });
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [wire.Channel.CHANNEL_QUOTES, wire.Channel.CHANNEL_TRADES] } });
     await watcher.waitFor('snapshot');
     const publisher = await StreamClient.connect(a.wsUrl, 'bidtape.v1.proto', { headers: { 'x-api-key': key } });
     clients.push(publisher);
@@ -148,7 +152,7 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
 
   it('gives both gateways the same simulated trades', async () => {
     const [onA, onB] = await Promise.all([connect(a), connect(b)]);
-    for (const c of [onA, onB]) c.send({ subscribe: { symbols: ['BTC-USD'], maxRate: 0, channels: [pb.Channel.CHANNEL_TRADES] } });
+    for (const c of [onA, onB]) c.send({ subscribe: { symbols: ['BTC-USD'], maxRate: 0, channels: [wire.Channel.CHANNEL_TRADES] } });
     await pollUntil('20 trades on each gateway', () => onA.trades('BTC-USD').length >= 20 && onB.trades('BTC-USD').length >= 20, 10_000);
     const key = (t: { seq?: number | null; tradeId?: string | null; price?: number | null; size?: number | null }) =>
       `${Number(t.seq)}/${t.tradeId}/${Number(t.price)}/${Number(t.size)}`;
@@ -188,7 +192,7 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
     const auctionId = '00000000-0000-4000-8000-000000000000';
     const answers = [];
     for (const client of [onA, onA, onB, onB]) answers.push(await placeBid(client, auctionId, 1000));
-    const RATE_LIMITED = pb.BidRejectReason.BID_REJECT_REASON_RATE_LIMITED;
+    const RATE_LIMITED = wire.BidRejectReason.BID_REJECT_REASON_RATE_LIMITED;
     const limited = answers.filter((x) => x.rejected?.reason === RATE_LIMITED);
     expect(answers.slice(0, 2).every((x) => x.rejected?.reason !== RATE_LIMITED)).toBe(true);
     // Per-process buckets would have let B's two bids through as well.
@@ -246,7 +250,7 @@ describeCluster('cluster mode: feed and gateways on Redis', () => {
     expect((await fetch(`${b.url}/health/ready`)).status).toBe(503);
 
     await redis.start();
-    const live = await pollUntil('FeedStatus LIVE', () => ticker.of('feedStatus').find((m) => m.feedStatus!.state === pb.FeedState.FEED_STATE_LIVE), 15_000, 50);
+    const live = await pollUntil('FeedStatus LIVE', () => ticker.of('feedStatus').find((m) => m.feedStatus!.state === wire.FeedState.FEED_STATE_LIVE), 15_000, 50);
     expect(live).toBeDefined();
     const resnapshot = await pollUntil('an unsolicited snapshot', () => ticker.of('snapshot').find((m) => m.snapshot!.requestId === 0), 5000);
     const after = Number(resnapshot.snapshot!.symbols![0].latest?.seq ?? 0);

@@ -103,6 +103,10 @@ describe('the TypeScript SDK against a real server', () => {
     expect(await c.subscribe(['AAPL', 'NOPE']).ready).toEqual({
       symbols: ['AAPL'], maxRate: 10, rejected: [{ symbols: ['NOPE'], code: ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL, message: expect.any(String) }],
     });
+    // Every symbol refused: the answer rejects, and the iteration ends with it instead of waiting forever.
+    const refused = c.subscribe(['NOPE']);
+    await expect(refused.ready).rejects.toMatchObject({ code: 'SERVER_ERROR', serverCode: ErrorCode.ERROR_CODE_UNKNOWN_SYMBOL });
+    await expect((async () => { for await (const u of refused) return u; })()).rejects.toMatchObject({ code: 'SERVER_ERROR' });
     platform.market.publish(quoteFor('GBP-USD'));
     const throttled = c.subscribe(['GBP-USD'], { maxRate: 5 });
     expect((await throttled.ready).maxRate).toBe(5);

@@ -169,6 +169,7 @@ export class MarketFeed {
     if (round.settled) return;
     round.settled = true;
     round.subscription.settle(round.result);
+    if (!round.subscription.active) this.drop(round.subscription); // every symbol refused: nothing to resubscribe
     round.done();
   }
 

@@ -1,6 +1,6 @@
 import { AsyncQueue } from './async-queue';
 import { formatMinor } from './money';
-import type { BidtapeError } from './errors';
+import { BidtapeError } from './errors';
 import { AuctionStatus } from './messages';
 import type { AuctionClosed, AuctionState, BidUpdate, CandleInterval, ErrorCode, Instrument, Tick } from './messages';
 import { pb } from './messages';
@@ -157,6 +157,12 @@ export class TickSubscription implements AsyncIterable<TickUpdate> {
   /** @internal */
   settle(result: SubscribeResult): void {
     this.result = result;
+    const [refusal] = result.rejected;
+    if (result.symbols.length === 0 && refusal) {
+      // Nothing was subscribed: nothing will ever come, so the iteration ends with the reason.
+      this.fail(new BidtapeError('SERVER_ERROR', `no symbol subscribed: ${refusal.message}`, refusal.code));
+      return;
+    }
     this.first.resolve(result);
   }
 
