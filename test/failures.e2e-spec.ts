@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid } from './support/auctions';
-import { freePort } from './support/handshake';
+import { freePort, handshake } from './support/handshake';
 import { pollUntil } from './support/poll';
 import { startTestPlatform, TEST_ADMIN_TOKEN, UNLIMITED } from './support/platform';
 import { exitOf, startProcess } from './support/processes';
@@ -24,14 +24,31 @@ async function query<T>(url: string, sql: string, params: unknown[]): Promise<T[
   }
 }
 
+/** A PostgreSQL in a process of its own, to stop (a real shutdown) and restart under a running platform. */
+async function stoppablePostgres(prefix: string): Promise<{ url: string; stop(): Promise<void>; restart(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  const port = String(await freePort());
+  const start = () => startProcess('test/support/pg-server.ts', [path.join(dir, 'pg'), port], {}, /ready (\S+)/);
+  let pg = start();
+  const url = (await pg.match)[1];
+  return {
+    url,
+    stop: async () => {
+      pg.child.kill('SIGTERM');
+      await exitOf(pg.child);
+    },
+    restart: async () => {
+      pg = start();
+      await pg.match;
+    },
+  };
+}
+
 describe('failures (real processes, real PostgreSQL)', () => {
   it('PostgreSQL stopped while bidding: retryable refusals, nothing acknowledged lost, bidding resumes by itself', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bidtape-pgstop-'));
-    chmodSync(dir, 0o755);
-    const port = String(await freePort());
-    const startPg = () => startProcess('test/support/pg-server.ts', [path.join(dir, 'pg'), port], {}, /ready (\S+)/);
-    let pg = startPg();
-    const url = (await pg.match)[1];
+    const pg = await stoppablePostgres('bidtape-pgstop-');
+    const url = pg.url;
     const platform = await startTestPlatform({ ...UNLIMITED, DATABASE_URL: url });
     try {
       const auction = await createAuction(platform.url, { startingPrice: 1000 });
@@ -61,12 +78,10 @@ describe('failures (real processes, real PostgreSQL)', () => {
       });
 
       await pollUntil('bids before the outage', () => accepted.size >= 10, 10_000);
-      pg.child.kill('SIGTERM'); // a real shutdown of the database server
-      await exitOf(pg.child);
+      await pg.stop();
       phase = 'down';
       await pollUntil('retryable refusals during the outage', () => refused.length >= 5, 10_000);
-      pg = startPg();
-      await pg.match;
+      await pg.restart();
       phase = 'after';
       await pollUntil('bids accepted again after the restart', () => acceptedAfterRestart() >= 5, 20_000, 50);
       stop = true;
@@ -81,10 +96,45 @@ describe('failures (real processes, real PostgreSQL)', () => {
       expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
     } finally {
       await platform.stop();
-      pg.child.kill('SIGTERM');
-      await exitOf(pg.child);
+      await pg.stop();
     }
   }, 90_000);
+
+  it('PostgreSQL stopped: credentials that cannot be checked are 503 AUTH_UNAVAILABLE on REST as on the handshake, and work again after', async () => {
+    const pg = await stoppablePostgres('bidtape-pgauth-');
+    const platform = await startTestPlatform({ DATABASE_URL: pg.url });
+    try {
+      const created = await fetch(`${platform.url}/v1/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'outage', scopes: ['feed:read', 'bid:write', 'auction:write', 'feed:publish'], publishSymbols: ['ACME'] }),
+      });
+      const { key } = (await created.json()) as { key: string };
+      const headers = { 'x-api-key': key, 'content-type': 'application/json' };
+      const calls = {
+        publish: () => fetch(`${platform.url}/v1/publish`, { method: 'POST', headers, body: '{}' }),
+        createAuction: () => fetch(`${platform.url}/v1/auctions`, { method: 'POST', headers, body: JSON.stringify({
+          title: 'outage lot', currency: 'USD', priceScale: 2, startingPrice: 1000, endAt: new Date(Date.now() + 3_600_000).toISOString(),
+        }) }),
+      };
+      await pg.stop();
+      for (const [name, call] of Object.entries(calls)) {
+        const response = await call();
+        expect([name, response.status, await response.json()]).toEqual([name, 503, expect.objectContaining({ statusCode: 503, code: 'AUTH_UNAVAILABLE' })]);
+      }
+      const refused = await handshake(platform.wsUrl, { 'x-api-key': key });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatch(/could not be checked/);
+
+      await pg.restart();
+      await pollUntil('credentials checked again', async () => (await calls.publish()).status === 200, 20_000, 200);
+      expect((await calls.createAuction()).status).toBe(201);
+      expect((await handshake(platform.wsUrl, { 'x-api-key': key })).status).toBe(101);
+    } finally {
+      await platform.stop();
+      await pg.stop();
+    }
+  }, 60_000);
 
   it('SIGTERM drains: in-flight bids answered, clients told to reconnect (1001), clean exit', async () => {
     const app = startProcess('src/main.ts', [], {

@@ -59,6 +59,7 @@ export function SellerOrAdmin() {
       [AuthErrorCode.CredentialsRequired, 'Creating auctions needs a seller credential (auction:write) or the admin token'],
       AuthErrorCode.InvalidCredentials,
       [AuthErrorCode.Forbidden, 'A seller creates auctions only as themselves (sellerHandle must be your own handle)'],
+      AuthErrorCode.AuthUnavailable,
     ),
   );
 }
@@ -71,6 +72,7 @@ export function ApiPublisherKey() {
       [AuthErrorCode.CredentialsRequired, 'Publishing needs an API key with feed:publish (X-Api-Key)'],
       AuthErrorCode.InvalidCredentials,
       [AuthErrorCode.Forbidden, 'These credentials do not allow publishing (feed:publish)'],
+      AuthErrorCode.AuthUnavailable,
     ),
   );
 }

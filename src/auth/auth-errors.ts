@@ -16,6 +16,8 @@ export enum AuthErrorCode {
   AdminDisabled = 'ADMIN_DISABLED',
   /** No live API key with that id. */
   KeyNotFound = 'KEY_NOT_FOUND',
+  /** Credentials could not be checked right now (for example PostgreSQL unreachable); a retry may succeed. */
+  AuthUnavailable = 'AUTH_UNAVAILABLE',
   /** A key asked for with publishSymbols but without the feed:publish scope they are for. */
   PublishSymbolsWithoutScope = 'PUBLISH_SYMBOLS_WITHOUT_SCOPE',
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { importSPKI, jwtVerify } from 'jose';
 import type { KeyLike } from 'jose';
@@ -15,10 +15,12 @@ const NONE: ReadonlySet<string> = new Set();
 /**
  * Decides who a handshake is: a bearer token (signed JWT: issuer, audience and expiry
  * enforced), a partner API key, a development identity, or anonymous — in that order of
- * precedence. Refusals carry an AuthErrorCode and a reason for the client.
+ * precedence. Refusals carry an AuthErrorCode and a reason for the client; credentials that
+ * cannot be checked (the database unreachable) are AUTH_UNAVAILABLE, for REST and the handshake alike.
  */
 @Injectable()
 export class AuthService {
+  private readonly log = new Logger(AuthService.name);
   private verificationKey?: Promise<KeyLike | Uint8Array>;
 
   constructor(
@@ -28,6 +30,15 @@ export class AuthService {
   ) {}
 
   async authenticate(request: IncomingMessage): Promise<AuthResult> {
+    try {
+      return await this.identify(request);
+    } catch (error) {
+      this.log.error(`credentials could not be checked: ${(error as Error).message}`);
+      return { ok: false, code: AuthErrorCode.AuthUnavailable, reason: 'Credentials could not be checked right now; retry' };
+    }
+  }
+
+  private async identify(request: IncomingMessage): Promise<AuthResult> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const authorization = request.headers.authorization;
     // Browsers cannot set headers on a WebSocket handshake: the query string is their way.

@@ -18,6 +18,4 @@ export enum HandshakeRefusal {
   TooManyForKey = 'TOO_MANY_FOR_KEY',
   /** The server is draining for shutdown. */
   Draining = 'DRAINING',
-  /** Credentials could not be checked right now (for example PostgreSQL unreachable). */
-  AuthUnavailable = 'AUTH_UNAVAILABLE',
 }

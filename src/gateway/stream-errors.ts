@@ -27,5 +27,7 @@ export function streamCodeOfAuth(code: AuthErrorCode): ErrorCode {
       return ErrorCode.ERROR_CODE_FORBIDDEN;
     case AuthErrorCode.PublishSymbolsWithoutScope:
       return ErrorCode.ERROR_CODE_INVALID_REQUEST;
+    case AuthErrorCode.AuthUnavailable:
+      return ErrorCode.ERROR_CODE_INTERNAL;
   }
 }

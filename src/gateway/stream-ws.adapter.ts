@@ -7,7 +7,7 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { AppConfig } from '../config/app-config';
-import type { AuthErrorCode } from '../auth/auth-errors';
+import { AuthErrorCode } from '../auth/auth-errors';
 import { AuthService } from '../auth/auth.service';
 import { authStatus, handshakeStatus } from '../http/http-errors';
 import { KeyConnectionCount } from '../limits/shared-limits';
@@ -91,7 +91,7 @@ export class StreamWsAdapter extends WsAdapter {
           () => undefined,
           (error: unknown) => {
             this.log.error(`authentication failed: ${(error as Error).message}`);
-            refuse({ refusal: HandshakeRefusal.AuthUnavailable, reason: 'Authentication temporarily unavailable' });
+            refuse({ auth: AuthErrorCode.AuthUnavailable, reason: 'Authentication temporarily unavailable' });
           },
         );
       },

@@ -24,6 +24,7 @@ const EXAMPLE_MESSAGES: Record<FeatureErrorCode, string> = {
   [AuthErrorCode.Forbidden]: 'These credentials do not allow this request',
   [AuthErrorCode.AdminDisabled]: 'The admin API is disabled (set ADMIN_TOKEN)',
   [AuthErrorCode.KeyNotFound]: 'no live key 3f6c2a9e-7d41-4b8a-9c0e-5a1b2c3d4e5f',
+  [AuthErrorCode.AuthUnavailable]: 'Credentials could not be checked right now; retry',
   [AuthErrorCode.PublishSymbolsWithoutScope]: 'publishSymbols needs the feed:publish scope',
   [AuctionErrorCode.InvalidIncrements]: 'increments: last band must have upTo null (no upper bound)',
   [AuctionErrorCode.InvalidSchedule]: 'endAt must be after startAt',

@@ -43,7 +43,7 @@ describe('the error vocabulary and docs/protocol.md', () => {
   it('lists every handshake refusal with its status, and the credential failures a handshake can meet', () => {
     const mapped = [
       ...Object.values(HandshakeRefusal).map((refusal) => `${handshakeStatus(refusal)} ${refusal}`),
-      ...[AuthErrorCode.CredentialsRequired, AuthErrorCode.InvalidCredentials].map((code) => `${authStatus(code)} ${code}`),
+      ...[AuthErrorCode.CredentialsRequired, AuthErrorCode.InvalidCredentials, AuthErrorCode.AuthUnavailable].map((code) => `${authStatus(code)} ${code}`),
     ];
     expect(documentedRows('Every refused handshake gets').sort()).toEqual(mapped.sort());
   });

@@ -25,6 +25,8 @@ export function authStatus(code: AuthErrorCode): HttpStatus {
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.PublishSymbolsWithoutScope:
       return HttpStatus.BAD_REQUEST;
+    case AuthErrorCode.AuthUnavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
   }
 }
 
@@ -75,7 +77,6 @@ export function handshakeStatus(refusal: HandshakeRefusal): HttpStatus {
     case HandshakeRefusal.TooManyForKey:
       return HttpStatus.TOO_MANY_REQUESTS;
     case HandshakeRefusal.Draining:
-    case HandshakeRefusal.AuthUnavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
   }
 }
