@@ -1,4 +1,6 @@
 import '../src/gateway/wire/protobuf-numbers';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { SignJWT } from 'jose';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
@@ -73,6 +75,35 @@ describe('authentication and authorization (real server, real sockets)', () => {
       fetch(`${platform.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: method === 'POST' ? '{}' : undefined });
     expect(await (await call({})).json()).toMatchObject({ statusCode: 401, code: 'CREDENTIALS_REQUIRED' });
     expect(await (await call(wrong)).json()).toMatchObject({ statusCode: 401, code: 'INVALID_CREDENTIALS' });
+  });
+
+  it('reads credentials on REST as docs/security.md says: from the query too, one judged, a token before a key, a header before the query', async () => {
+    const { key } = (await (await admin('POST', '', { name: 'both', scopes: ['feed:publish'], publishSymbols: ['ACME'] })).json()) as { key: string };
+    const badToken = await token('alice', { secret: 'x'.repeat(40) });
+    const cases: [string, string, Record<string, string>, string][] = [
+      ['the key in the query', `?api_key=${key}`, {}, 'OK'],
+      ['the key in the header, another in the query', '?api_key=btk_nope', { 'x-api-key': key }, 'OK'],
+      ['an invalid token beside a valid key', '', { authorization: `Bearer ${badToken}`, 'x-api-key': key }, 'INVALID_CREDENTIALS'],
+      ['an invalid ?access_token beside a valid key', `?access_token=${badToken}`, { 'x-api-key': key }, 'INVALID_CREDENTIALS'],
+      ['a valid token beside a valid key (the token, which never publishes)', '', { authorization: `Bearer ${await token('alice')}`, 'x-api-key': key }, 'FORBIDDEN'],
+    ];
+    for (const [name, query, headers, expected] of cases) {
+      const response = await fetch(`${platform.url}/v1/publish${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      const code = response.status === 200 ? 'OK' : ((await response.json()) as { code: string }).code;
+      expect([name, code]).toEqual([name, expected]);
+    }
+    // The handshake judges the same way.
+    expect((await handshake(platform.wsUrl, { authorization: `Bearer ${badToken}`, 'x-api-key': key })).status).toBe(401);
+    expect((await handshake(`${platform.wsUrl}?api_key=${key}`)).status).toBe(101);
+
+    const security = readFileSync(path.join(__dirname, '../docs/security.md'), 'utf8');
+    const section = security.slice(security.indexOf('## Where credentials are read'));
+    const read = readFileSync(path.join(__dirname, '../src/auth/auth.service.ts'), 'utf8');
+    const parameters = [...read.matchAll(/searchParams\.get\('([^']+)'\)/g)].map((m) => m[1]);
+    expect(parameters.sort()).toEqual(['access_token', 'api_key', 'bidder']);
+    for (const parameter of parameters) expect(section).toContain(`?${parameter}=`);
+    expect(section).toMatch(/accepted on REST too/);
+    expect(section).toMatch(/judged by the token alone/);
   });
 
   it('lets a token holder bid only as the token subject', async () => {
