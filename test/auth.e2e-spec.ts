@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
+import { docRow, protoComment } from './support/contract-text';
 import { handshake } from './support/handshake';
 import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
@@ -104,6 +105,21 @@ describe('authentication and authorization (real server, real sockets)', () => {
     for (const parameter of parameters) expect(section).toContain(`?${parameter}=`);
     expect(section).toMatch(/accepted on REST too/);
     expect(section).toMatch(/judged by the token alone/);
+  });
+
+  it.each([
+    ['invalid', async () => token('carol', { secret: 'x'.repeat(40) })],
+    ['expired', async () => token('carol', { expiresInS: -10 })],
+    ['for another subject', async () => token('mallory')],
+    ['on a connection not opened with a bearer token', async () => token('carol')],
+  ])('answers RefreshToken with ERROR_CODE_UNAUTHENTICATED, as the ErrorCode comment and protocol.md say, for a token %s', async (words, renewal) => {
+    for (const text of [protoComment('ErrorCode', 'ERROR_CODE_UNAUTHENTICATED'), docRow('protocol.md', 'ERROR_CODE_UNAUTHENTICATED')]) expect(text).toContain(words);
+    const byKey = words.includes('not opened with a bearer token');
+    const key = byKey ? ((await (await admin('POST', '', { name: 'refresh', scopes: ['feed:read'] })).json()) as { key: string }).key : '';
+    const client = await connect('', byKey ? { 'x-api-key': key } : { authorization: `Bearer ${await token('carol')}` });
+    const id = client.send({ refreshToken: { token: await renewal() } });
+    expect((await client.waitFor('error')).error).toMatchObject({ requestId: id, code: Code.ERROR_CODE_UNAUTHENTICATED });
+    expect(client.of('tokenRefreshed')).toEqual([]);
   });
 
   it('lets a token holder bid only as the token subject', async () => {

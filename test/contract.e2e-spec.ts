@@ -1,8 +1,12 @@
 import '../src/gateway/wire/protobuf-numbers';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { ConnectionRegistry } from '../src/gateway/connection-registry.service';
 import { bidtape } from '../src/generated/bidtape';
+import { loadContract } from './support/asyncapi-payloads';
 import { createAuction, placeBid, withDb } from './support/auctions';
+import { docRow, docSection, protoComment } from './support/contract-text';
+import { freshSymbol, publisherFor } from './support/market';
 import { pollUntil } from './support/poll';
 import { startTestPlatform, UNLIMITED } from './support/platform';
 import { rawHttp, upgradeRequest } from './support/raw-socket';
@@ -13,6 +17,20 @@ const pb = bidtape.v1;
 const Code = pb.ErrorCode;
 const Reason = pb.BidRejectReason;
 const RUN = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const JWT_SECRET = 'contract-test-secret-at-least-32-characters';
+const MAX_PUBLISH_ITEMS = 5;
+
+/** A bidder's bearer token for the contract platform. */
+function bearerToken(subject: string): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuer('bidtape').setAudience('bidtape-stream')
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 60).sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+/** The message type names of a list in prose: `A, B, C and D (…` after `lead`. */
+function namesListed(text: string, lead: string): string[] {
+  const list = text.slice(text.indexOf(lead) + lead.length).split(' (')[0];
+  return list.split(/, (?:and )?| and /).map((name) => name.trim()).sort();
+}
 
 /** A server message in the JSON mapping, as far as these tests read it. */
 interface JsonAnswer {
@@ -51,7 +69,10 @@ describe('the contract, answer by answer', () => {
 
   beforeAll(async () => {
     [platform, other] = await Promise.all([
-      startTestPlatform({ ...UNLIMITED, INBOUND_MESSAGES_PER_SECOND: '1000', INBOUND_BURST: '1000' }),
+      startTestPlatform({
+        ...UNLIMITED, INBOUND_MESSAGES_PER_SECOND: '1000', INBOUND_BURST: '1000',
+        AUTH_JWT_SECRET: JWT_SECRET, FAULTS_ENABLED: 'true', MAX_PUBLISH_ITEMS: String(MAX_PUBLISH_ITEMS),
+      }),
       startTestPlatform(UNLIMITED),
     ]);
   });
@@ -180,6 +201,95 @@ describe('the contract, answer by answer', () => {
     });
   });
 
+  describe('the documents, answer by answer', () => {
+    const contract = loadContract();
+    const casesOf = (envelope: string) => contract.lookupType(`bidtape.v1.${envelope}`).oneofs.kind.fieldsArray;
+
+    it('lists every case of ClientMessage and ServerMessage in protocol.md\'s Messages', () => {
+      const messages = docSection('protocol.md', '## Messages');
+      const listed = (side: string) => [...messages.split(side)[1].split(' → ')[0].matchAll(/- ([^:]+):/g)]
+        .flatMap((m) => m[1].split(',').map((name) => name.trim()));
+      expect(listed('Client → server').sort()).toEqual(casesOf('ClientMessage').map((f) => f.name).sort());
+      expect(listed('Server → client').sort()).toEqual(casesOf('ServerMessage').map((f) => f.name).sort());
+    });
+
+    it('echoes a message\'s id in every answer to it: exactly the answers ClientMessage.id and protocol.md list', async () => {
+      const correlated = casesOf('ServerMessage').map((f) => f.resolvedType!.name)
+        .filter((type) => contract.lookupType(`bidtape.v1.${type}`).fields.request_id).sort();
+      expect(namesListed(protoComment('ClientMessage', 'id'), 'in every answer to this message: ')).toEqual(correlated);
+      expect(namesListed(docSection('protocol.md', '## Messages'), 'the same value as request_id: ')).toEqual(correlated);
+
+      // Each kind of client message with an id, and every answer it gets.
+      const auction = await createAuction(platform.url);
+      const subject = `echo-${RUN}`;
+      const bidder = await connect(`?access_token=${await bearerToken(subject)}`);
+      const symbol = freshSymbol('E');
+      const publisher = await StreamClient.connect(platform.wsUrl, 'bidtape.v1.proto', { headers: { 'x-api-key': (await publisherFor(platform.url, symbol)).key } });
+      clients.push(publisher);
+      const sent: [StreamClient, bidtape.v1.IClientMessage][] = [
+        [bidder, { id: 11, subscribe: { symbols: ['AAPL', 'NOPE'] } }],
+        [bidder, { id: 12, unsubscribe: { symbols: ['AAPL'] } }],
+        [bidder, { id: 13, ping: { clientTime: 1 } }],
+        [bidder, { id: 14, placeBid: { auctionId: auction.id, amount: 1000, clientBidId: `echo-${RUN}-1` } }],
+        [bidder, { id: 15, placeBid: { auctionId: auction.id, amount: 1, clientBidId: `echo-${RUN}-2` } }],
+        [bidder, { id: 16, subscribeAuction: { auctionId: auction.id } }],
+        [bidder, { id: 17, unsubscribeAuction: { auctionId: auction.id } }],
+        [bidder, { id: 18, refreshToken: { token: await bearerToken(subject) } }],
+        [bidder, { id: 19, injectFaults: { seed: 1 } }],
+        [bidder, { id: 20, subscribe: { symbols: [] } }],
+        [publisher, { id: 21, publish: { quotes: [{ symbol, bidPrice: 1000, askPrice: 1005, bidSize: 10, askSize: 10 }] } }],
+      ];
+      for (const [client, message] of sent) {
+        client.send(message);
+        await pollUntil(`an answer to ${message.id}`, () => client.received.some(({ message: m }) => answeredId(m) === message.id));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // answers in several messages (subscribe) are sent together
+      const answered = new Set<string>();
+      for (const client of [bidder, publisher]) {
+        for (const { message } of client.received) {
+          const id = answeredId(message);
+          if (id !== undefined && id !== 0) answered.add(message[message.kind!]!.constructor.name);
+        }
+      }
+      expect([...answered].sort()).toEqual(correlated);
+    });
+
+    it.each([
+      ['without symbols', { subscribe: { symbols: [] } }],
+      ['empty symbol', { subscribe: { symbols: ['AAPL', ''] } }],
+      ['SubscribeRequest … with an unknown channel', { subscribe: { symbols: ['AAPL'], channels: [9] } }],
+      ['UnsubscribeRequest with an unknown channel', { unsubscribe: { symbols: ['AAPL'], channels: [9] } }],
+      ['CHANNEL_CANDLES without a candle_interval', { subscribe: { symbols: ['AAPL'], channels: [pb.Channel.CHANNEL_CANDLES] } }],
+      ['candle_history above 1000', { subscribe: { symbols: ['AAPL'], channels: [pb.Channel.CHANNEL_CANDLES], candleInterval: pb.CandleInterval.CANDLE_INTERVAL_1M, candleHistory: 1001 } }],
+      ['PublishRequest over MAX_PUBLISH_ITEMS items', 'publish'],
+      ['InjectFaults settings out of range', { injectFaults: { delayMs: 60_000 } }],
+      ['?faults= handshake parameter that is not an InjectFaults in JSON', 'handshake'],
+    ] as [string, bidtape.v1.IClientMessage | 'publish' | 'handshake'][])(
+      'answers ERROR_CODE_INVALID_REQUEST, as the ErrorCode comment and protocol.md say, for %s',
+      async (words, request) => {
+        for (const text of [protoComment('ErrorCode', 'ERROR_CODE_INVALID_REQUEST'), docRow('protocol.md', 'ERROR_CODE_INVALID_REQUEST')]) {
+          for (const part of words.split(' … ')) expect(text).toContain(part);
+        }
+        let client: StreamClient;
+        let id = 0;
+        if (request === 'handshake') {
+          client = await connect(`?faults=${encodeURIComponent('{not json')}`);
+        } else if (request === 'publish') {
+          const symbol = freshSymbol('I');
+          client = await StreamClient.connect(platform.wsUrl, 'bidtape.v1.proto', { headers: { 'x-api-key': (await publisherFor(platform.url, symbol)).key } });
+          clients.push(client);
+          const quote = { symbol, bidPrice: 1000, askPrice: 1005, bidSize: 10, askSize: 10 };
+          id = client.send({ publish: { quotes: Array.from({ length: MAX_PUBLISH_ITEMS + 1 }, () => quote) } });
+        } else {
+          client = await connect();
+          id = client.send(request);
+        }
+        expect((await client.waitFor('error')).error).toMatchObject({ requestId: id, code: Code.ERROR_CODE_INVALID_REQUEST });
+        expect(client.of('subscribeAck').concat(client.of('unsubscribeAck'), client.of('publishAck'), client.of('faultsInjected'))).toEqual([]);
+      },
+    );
+  });
+
   describe('handshakes', () => {
     const raw = (request: string) => rawHttp(Number(new URL(platform.url).port), request);
     const upgrade = (target: string, host = 'localhost') => upgradeRequest(target, { Host: host });
@@ -213,3 +323,9 @@ describe('the contract, answer by answer', () => {
     });
   });
 });
+
+/** The request id a server message answers, if its type carries one. */
+function answeredId(message: bidtape.v1.ServerMessage): number | undefined {
+  const body = message.kind ? (message[message.kind] as { requestId?: number } | null | undefined) : undefined;
+  return body && 'requestId' in body ? (body.requestId ?? 0) : undefined;
+}

@@ -1,6 +1,7 @@
 import '../src/gateway/wire/protobuf-numbers';
 import { bidtape } from '../src/generated/bidtape';
 import { nowMicros } from '../src/market/quote';
+import { docRow, protoComment } from './support/contract-text';
 import { admin, freshSymbol, publisherFor } from './support/market';
 import { pollUntil } from './support/poll';
 import { startTestPlatform } from './support/platform';
@@ -20,6 +21,15 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     const client = await StreamClient.connect(platform.wsUrl, protocol, { headers });
     clients.push(client);
     return client;
+  };
+  /** A fresh instrument whose source is a new publisher key, and a connection watching it unthrottled. */
+  const watchedInstrument = async (channels: bidtape.v1.Channel[] = [Channel.CHANNEL_QUOTES]) => {
+    const symbol = freshSymbol();
+    const { key } = await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels } });
+    await watcher.waitFor('snapshot');
+    return { symbol, key, watcher };
   };
   const ackOf = async (client: StreamClient, id: number) =>
     pollUntil(`PublishAck ${id}`, () => client.of('publishAck').find((m) => m.publishAck!.requestId === id)?.publishAck ?? undefined);
@@ -74,19 +84,18 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
   });
 
   it('refuses every kind of invalid item with its code and delivers none of them', async () => {
-    const symbol = freshSymbol();
-    const { key } = await publisherFor(platform.url, symbol);
-    const watcher = await connect();
-    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0, channels: [Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES] } });
-    await watcher.waitFor('snapshot');
+    const { symbol, key, watcher } = await watchedInstrument([Channel.CHANNEL_QUOTES, Channel.CHANNEL_TRADES]);
     const publisher = await connect({ 'x-api-key': key });
     const good = { symbol, bidPrice: 1000, askPrice: 1010, bidSize: 50, askSize: 70 };
     const quotes: [bidtape.v1.IPublishedQuote, number][] = [
       [{ ...good, symbol: 'NOPE-NOPE' }, R.PUBLISH_REJECT_REASON_UNKNOWN_SYMBOL],
+      [{ ...good, symbol: undefined }, R.PUBLISH_REJECT_REASON_UNKNOWN_SYMBOL],
       [{ ...good, symbol: 'AAPL' }, R.PUBLISH_REJECT_REASON_NOT_PERMITTED],
       [{ ...good, bidPrice: 1001 }, R.PUBLISH_REJECT_REASON_OFF_TICK],
       [{ ...good, askSize: 75 }, R.PUBLISH_REJECT_REASON_OFF_LOT],
       [{ ...good, bidPrice: 0 }, R.PUBLISH_REJECT_REASON_NOT_POSITIVE],
+      [{ ...good, askPrice: undefined }, R.PUBLISH_REJECT_REASON_NOT_POSITIVE],
+      [{ ...good, bidSize: -50 }, R.PUBLISH_REJECT_REASON_NOT_POSITIVE],
       [{ ...good, bidPrice: 1020 }, R.PUBLISH_REJECT_REASON_CROSSED],
       [{ ...good, timestampUs: nowMicros() - 60 * SECOND }, R.PUBLISH_REJECT_REASON_BAD_TIMESTAMP],
       [{ ...good, askPrice: 10 ** 15 + 5 }, R.PUBLISH_REJECT_REASON_OUT_OF_BOUNDS],
@@ -109,6 +118,32 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     await new Promise((r) => setTimeout(r, 100));
     expect(watcher.ticks(symbol).map((t) => [t.seq, t.bidPrice])).toEqual([[1, 1000]]);
     expect(watcher.trades(symbol)).toEqual([]);
+
+    // A value that is not an integer makes the whole request malformed, before any item is judged.
+    const json = await connect({ 'x-api-key': key }, 'bidtape.v1.json');
+    json.ws.send(JSON.stringify({ id: 9, publish: { quotes: [{ ...good, bidPrice: 1000.5 }, good] } }));
+    expect((await json.waitFor('error')).error).toMatchObject({ requestId: 9, code: pb.ErrorCode.ERROR_CODE_MALFORMED_MESSAGE });
+    // The .proto and protocol.md say the same of what was met here.
+    const documented: [string, string[]][] = [
+      ['PUBLISH_REJECT_REASON_UNKNOWN_SYMBOL', ['no symbol']],
+      ['PUBLISH_REJECT_REASON_NOT_POSITIVE', ['zero', 'absent', 'negative', 'not an integer', 'malformed', 'MALFORMED_PUBLISH', 'ERROR_CODE_MALFORMED_MESSAGE']],
+    ];
+    for (const [reason, words] of documented) {
+      for (const text of [protoComment('PublishRejectReason', reason), docRow('protocol.md', reason)]) expect(words.filter((w) => !text.includes(w))).toEqual([]);
+    }
+    expect(watcher.ticks(symbol)).toHaveLength(1);
+  });
+
+  it('delivers a locked quote (ask equal to bid), which Tick.ask_price allows, and refuses a crossed one', async () => {
+    const { symbol, key, watcher } = await watchedInstrument();
+    const publisher = await connect({ 'x-api-key': key });
+    const quote = { symbol, bidSize: 10, askSize: 10 };
+    const id = publisher.send({ publish: { quotes: [{ ...quote, bidPrice: 1005, askPrice: 1005 }, { ...quote, bidPrice: 1010, askPrice: 1005 }] } });
+    expect((await ackOf(publisher, id)).rejected!.map((r) => [r.index, r.reason])).toEqual([[1, R.PUBLISH_REJECT_REASON_CROSSED]]);
+    await pollUntil('the locked quote', () => watcher.ticks(symbol).length === 1);
+    expect(watcher.ticks(symbol).map((t) => [t.bidPrice, t.askPrice])).toEqual([[1005, 1005]]);
+    expect(protoComment('Tick', 'ask_price')).toContain('At least bid_price');
+    expect(docRow('protocol.md', 'PUBLISH_REJECT_REASON_CROSSED')).toContain('equal is allowed');
   });
 
   it('refuses publishers without the scope, and items for symbols the key is not the source of', async () => {
@@ -134,11 +169,7 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
   });
 
   it('takes the same PublishRequest over REST as JSON and as binary protobuf, with documented refusals', async () => {
-    const symbol = freshSymbol();
-    const { key } = await publisherFor(platform.url, symbol);
-    const watcher = await connect();
-    watcher.send({ subscribe: { symbols: [symbol], maxRate: 0 } });
-    await watcher.waitFor('snapshot');
+    const { symbol, key, watcher } = await watchedInstrument();
     const post = (body: string | Uint8Array, type: string, headers: Record<string, string> = { 'x-api-key': key }) =>
       fetch(`${platform.url}/v1/publish`, { method: 'POST', headers: { 'content-type': type, ...headers }, body: typeof body === 'string' ? body : Buffer.from(body) });
 

@@ -9,6 +9,7 @@ import { Encoding } from '../src/gateway/wire/subprotocol';
 import { FEATURE_ERROR_CODES, featureStatus } from '../src/http/http-errors';
 import type { FeatureErrorCode } from '../src/http/http-errors';
 import { CreateInstrumentDto, SetSourceDto } from '../src/market/dto/instrument.dto';
+import { docSection } from './support/contract-text';
 import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 
@@ -264,6 +265,14 @@ describe('the OpenAPI document at /docs/openapi.json', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('names in protocol.md every instrument source the API can answer', () => {
+    const sources = resolve(doc, doc.components.schemas.InstrumentViewDto.properties!.source).enum as string[];
+    expect(sources).toContain('replay');
+    const text = docSection('protocol.md', '### Instruments');
+    const listed = /source: (.*?)\)\. The operator/.exec(text)?.[1] ?? '';
+    expect(sources.filter((source) => !new RegExp(`\\b${source}\\b`).test(listed))).toEqual([]);
   });
 
   it('answers the public reads in the documented shapes', async () => {
