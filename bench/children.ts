@@ -104,6 +104,20 @@ export function cleanupAll(): Promise<void> {
   return cleaning;
 }
 
+/**
+ * Runs a bench's `main`: an error ends the run with exit code 1 (quietly when Ctrl-C caused
+ * it); children and temp dirs are cleaned up in every case.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main()
+    .catch((error: unknown) => {
+      if (wasInterrupted()) return;
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    })
+    .finally(() => cleanupAll());
+}
+
 /** Last resort when the runner exits without awaiting cleanup: synchronous kills only. */
 function cleanupSync(): void {
   for (const child of children) killGroup(child, 'SIGKILL');

@@ -3,6 +3,8 @@
  * clients, each subscribed to BTC-USD at every update. Every message is counted; only
  * every Nth tick per client is decoded with protobufjs and timed (receive time minus
  * `tick.timestampUs`, both wall-clock microseconds on this machine) into an HDR histogram.
+ * The clients speak bidtape's subprotocol or, against the Socket.IO peer, Socket.IO over
+ * Engine.IO (socketio-client.ts), where a tick's bytes arrive as a binary attachment.
  * Driven over IPC by the runner (see harness-protocol.ts).
  */
 import * as hdr from 'hdr-histogram-js';
@@ -12,6 +14,7 @@ import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import { bidtape } from '../src/generated/bidtape';
 import type { ConnectCommand, Connected, HarnessCommand, HarnessReply, LatencySummary, WindowReport } from './harness-protocol';
+import { classifyText, joinDefaultNamespace, pong, SUBSCRIBE_WITH_ACK } from './socketio-client';
 
 // Decode int64 fields as plain numbers (every value stays below 2^53).
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -50,21 +53,49 @@ function onMessage(data: Buffer): void {
   ticks++;
 }
 
+/** Decodes a tick's ServerMessage and records receive time minus publish time. */
+function recordLatency(data: Buffer): void {
+  const receivedUs = nowMicros();
+  const tick = pb.ServerMessage.decode(data).tick!;
+  const latencyUs = receivedUs - (tick.timestampUs as number);
+  if (latencyUs < 0) negative++;
+  histogram.recordValue(Math.max(0, Math.round(latencyUs)));
+}
+
 /** Attaches the per-client handler: count everything, decode every `sampleEvery`th tick. */
 function watch(ws: WebSocket): void {
   let seen = 0;
   ws.on('message', (data: Buffer) => {
     onMessage(data);
     if (!measuring || data[0] !== TICK_TAG || ++seen % sampleEvery !== 0) return;
-    const receivedUs = nowMicros();
-    const tick = pb.ServerMessage.decode(data).tick!;
-    const latencyUs = receivedUs - (tick.timestampUs as number);
-    if (latencyUs < 0) negative++;
-    histogram.recordValue(Math.max(0, Math.round(latencyUs)));
+    recordLatency(data);
+  });
+}
+
+/**
+ * The same for a Socket.IO client. A tick is a text header and then a binary attachment
+ * with the ServerMessage bytes: the attachment counts as the tick (by its first byte, as
+ * above) and is what gets decoded; the header counts as nothing, so ticks per second compare
+ * like for like with the other servers. Pings are answered and counted as other messages.
+ */
+function watchSocketIo(ws: WebSocket): void {
+  let seen = 0;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      const kind = classifyText(data);
+      if (kind === 'ping') pong(ws);
+      if (kind !== 'tick-header') otherMessages++;
+      return;
+    }
+    onMessage(data);
+    if (!measuring || data[0] !== TICK_TAG || ++seen % sampleEvery !== 0) return;
+    recordLatency(data);
   });
 }
 
 const subscribeRequest = () => pb.ClientMessage.encode({ id: 1, subscribe: { symbols: ['BTC-USD'], maxRate: 0 } }).finish();
+
+const isSocketIo = (command: ConnectCommand) => command.protocol === 'socketio';
 
 function clientOptions(command: ConnectCommand): ClientOptions {
   return {
@@ -81,28 +112,40 @@ function clientOptions(command: ConnectCommand): ClientOptions {
   };
 }
 
-/** Resolves once the WebSocket handshake is done; nothing is subscribed yet. */
+/**
+ * Resolves once the WebSocket handshake (and for Socket.IO, joining the default namespace)
+ * is done; nothing is subscribed yet.
+ */
 function openClient(command: ConnectCommand): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(command.url, SUBPROTOCOL, clientOptions(command));
+    const socketIo = isSocketIo(command);
+    // Socket.IO offers no subprotocol.
+    const ws = socketIo
+      ? new WebSocket(command.url, clientOptions(command))
+      : new WebSocket(command.url, SUBPROTOCOL, clientOptions(command));
     const fail = (error: Error) => {
       ws.terminate();
       reject(error);
     };
     ws.once('error', fail);
     ws.once('unexpected-response', (_req, res) => fail(new Error(`handshake refused: HTTP ${res.statusCode}`)));
-    ws.once('open', () => {
+    const opened = () => {
       ws.off('error', fail);
       ws.on('error', () => undefined);
       ws.once('close', () => closed++);
-      watch(ws);
+      if (socketIo) watchSocketIo(ws);
+      else watch(ws);
       resolve(ws);
+    };
+    ws.once('open', () => {
+      if (socketIo) joinDefaultNamespace(ws).then(opened, fail);
+      else opened();
     });
   });
 }
 
 /** Sends the subscribe request; resolves on the first message back (the subscribe reply). */
-function subscribe(ws: WebSocket): Promise<WebSocket> {
+function subscribe(ws: WebSocket, command: ConnectCommand): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const onClose = () => reject(new Error('closed before the subscribe reply'));
     ws.once('close', onClose);
@@ -110,7 +153,7 @@ function subscribe(ws: WebSocket): Promise<WebSocket> {
       ws.off('close', onClose);
       resolve(ws);
     });
-    ws.send(subscribeRequest());
+    ws.send(isSocketIo(command) ? SUBSCRIBE_WITH_ACK : subscribeRequest());
   });
 }
 
@@ -142,7 +185,7 @@ async function connect(command: ConnectCommand): Promise<Connected> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.clients) }, worker));
-  const results = await Promise.allSettled(opened.map((ws) => withTimeout(subscribe(ws), remaining(), 'subscribe reply')));
+  const results = await Promise.allSettled(opened.map((ws) => withTimeout(subscribe(ws, command), remaining(), 'subscribe reply')));
   for (const result of results) {
     if (result.status === 'fulfilled') sockets.push(result.value);
     else fail(result.reason);

@@ -7,43 +7,17 @@
  *   npm run bench                                  # full run, ~2-3 minutes
  *   BENCH_CLIENTS=100 BENCH_SECONDS=2 npm run bench  # smoke run
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { cleanupAll, installSignalHandlers, trackPgDataDir, trackTempDir, wasInterrupted } from './children';
+import { installSignalHandlers, runBench } from './children';
 import { loadBenchConfig, ROUND_ORDER, usage } from './config';
 import type { BenchConfig, VariantName } from './config';
-import { runLoadPhaseSettled, runMemoryPhase } from './phases';
+import { preparePhaseContext, runLoadPhaseSettled, runMemoryPhase } from './phases';
 import type { LoadResult, MemoryResult, PhaseContext } from './phases';
 import { formatReport, gitState, writeJson } from './report';
 import type { Results } from './report';
-import { freePort, ROOT, snapshotApp } from './servers';
+import { ROOT } from './servers';
 
-/**
- * A temp dir with a snapshot of the built app and its embedded PostgreSQL's data (reused
- * by every app start), and the log.
- */
-async function prepare(config: BenchConfig, startedAt: Date): Promise<PhaseContext> {
-  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'bidtape-bench-'));
-  trackTempDir(tempDir);
-  // The embedded PostgreSQL runs as the `postgres` user when we are root: it must get in.
-  chmodSync(tempDir, 0o755);
-  const appDir = path.join(tempDir, 'app');
-  snapshotApp(appDir);
-  const pgDataDir = path.join(tempDir, 'pg');
-  trackPgDataDir(pgDataDir);
-  const elapsed = () => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s`;
-  return {
-    config,
-    appDir,
-    pgDataDir,
-    pgPort: await freePort(),
-    log: (line) => console.error(`[${elapsed()}] ${line}`),
-    retrySecondsSpent: 0,
-  };
-}
-
-async function runAll(context: PhaseContext): Promise<Results> {
+async function runAll(context: PhaseContext<BenchConfig>): Promise<Results> {
   const { config } = context;
   const memory = new Map<VariantName, MemoryResult>();
   const latency = new Map<VariantName, LoadResult>();
@@ -82,7 +56,7 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const startedAt = new Date();
   const git = gitState();
-  const context = await prepare(config, startedAt);
+  const context = await preparePhaseContext(config, startedAt);
   const pin = config.pin ? `server on CPU ${config.pin.server}, clients on CPU ${config.pin.client}` : 'not pinned';
   context.log(
     `${config.variants.join(', ')}; ${config.clients} clients; throughput ${config.throughputRate} ticks/s ` +
@@ -94,10 +68,4 @@ async function main(): Promise<void> {
   console.log(`\nResults: ${path.relative(ROOT, file)} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
 }
 
-main()
-  .catch((error: unknown) => {
-    if (wasInterrupted()) return;
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAll());
+runBench(main);

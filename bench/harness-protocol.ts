@@ -1,8 +1,16 @@
 /** IPC messages between the bench runner and the client harness child process. */
 
+/**
+ * What the clients speak: bidtape's protobuf subprotocol, or Socket.IO v5 over Engine.IO v4
+ * (the Socket.IO peer server; see socketio-client.ts).
+ */
+export type ClientProtocol = 'bidtape' | 'socketio';
+
 export interface ConnectCommand {
   type: 'connect';
   url: string;
+  /** Default: bidtape. */
+  protocol?: ClientProtocol;
   clients: number;
   /** Offer permessage-deflate with these server window bits; 0: do not offer it. */
   deflateWindowBits: number;
@@ -51,9 +59,12 @@ export interface LatencySummary {
 export interface WindowReport {
   type: 'window';
   seconds: number;
-  /** Tick messages received by all clients in the window. */
+  /**
+   * Tick messages received by all clients in the window. A Socket.IO tick is two frames (a
+   * text header, then the binary attachment holding the ServerMessage): it counts once.
+   */
   ticks: number;
-  /** Other server messages (acks, snapshots, heartbeats) in the window. */
+  /** Other server messages (acks, snapshots, heartbeats, pings) in the window. */
   otherMessages: number;
   ticksPerSecond: number;
   /** Ticks per second in each half-second slice of the window. */

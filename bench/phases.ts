@@ -1,17 +1,22 @@
 /**
- * The three phases run against each server variant, each on a freshly started server
- * with a fresh client harness:
+ * The phases run against each server variant, each on a freshly started server with a
+ * fresh client harness:
  *  - memory: no ticks; server RSS before and after N clients connect and subscribe.
- *  - latency: a moderate offered rate; receive time minus publish time per decoded tick.
- *  - throughput: an offered rate above what one core can deliver; delivered msgs/s.
+ *  - load (the fan-out bench's latency and throughput phases, the capacity bench's rates):
+ *    an offered tick rate; delivered msgs/s, server CPU per delivered message, receive time
+ *    minus publish time per decoded tick.
  */
-import type { BenchConfig, VariantName } from './config';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { trackPgDataDir, trackTempDir } from './children';
+import type { PhaseConfig, VariantName } from './config';
 import { Harness } from './harness';
 import type { Connected, WindowReport } from './harness-protocol';
 import { backgroundSince, cpuUseSince, markCpu, pinToCpus, processTable, rssBytes, sampleRss, sleep } from './proc';
 import type { Background, CpuUse } from './proc';
 import type { RunningServer, ServerOptions } from './servers';
-import { scrapeCounters, startApp, startBareServer } from './servers';
+import { freePort, scrapeCounters, snapshotApp, startApp, startBareServer, startSocketIoServer } from './servers';
 
 export interface MemoryResult {
   subscribed: number;
@@ -50,8 +55,8 @@ export interface LoadResult {
   };
 }
 
-export interface PhaseContext {
-  config: BenchConfig;
+export interface PhaseContext<C extends PhaseConfig = PhaseConfig> {
+  config: C;
   /** Snapshot of the built app the `bidtape` variants run. */
   appDir: string;
   pgDataDir: string;
@@ -61,15 +66,42 @@ export interface PhaseContext {
   retrySecondsSpent: number;
 }
 
+const isApp = (variant: VariantName) => variant.startsWith('bidtape');
+
+/**
+ * A temp dir with the log and, when a bidtape variant is to run, a snapshot of the built
+ * app and its embedded PostgreSQL's data (reused by every app start).
+ */
+export async function preparePhaseContext<C extends PhaseConfig>(config: C, startedAt: Date): Promise<PhaseContext<C>> {
+  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'bidtape-bench-'));
+  trackTempDir(tempDir);
+  // The embedded PostgreSQL runs as the `postgres` user when we are root: it must get in.
+  chmodSync(tempDir, 0o755);
+  const appDir = path.join(tempDir, 'app');
+  if (config.variants.some(isApp)) snapshotApp(appDir);
+  const pgDataDir = path.join(tempDir, 'pg');
+  trackPgDataDir(pgDataDir);
+  const elapsed = () => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s`;
+  return {
+    config,
+    appDir,
+    pgDataDir,
+    pgPort: await freePort(),
+    log: (line) => console.error(`[${elapsed()}] ${line}`),
+    retrySecondsSpent: 0,
+  };
+}
+
 function startServer(variant: VariantName, ticksPerSecond: number, context: PhaseContext): Promise<RunningServer> {
   const options: ServerOptions = {
     ticksPerSecond,
     seed: context.config.seed,
     deflateWindowBits: variant.endsWith(' on') ? context.config.windowBits : 0,
   };
-  return variant.startsWith('bare-ws')
-    ? startBareServer(options)
-    : startApp({ ...options, appDir: context.appDir, pgDataDir: context.pgDataDir, pgPort: context.pgPort });
+  if (variant === 'socket.io') return startSocketIoServer(options);
+  return isApp(variant)
+    ? startApp({ ...options, appDir: context.appDir, pgDataDir: context.pgDataDir, pgPort: context.pgPort })
+    : startBareServer(options);
 }
 
 async function withServerAndClients<T>(
@@ -90,6 +122,7 @@ async function withServerAndClients<T>(
     const connect = async () => {
       const connected = await harness!.connect({
         url: server.wsUrl,
+        protocol: variant === 'socket.io' ? 'socketio' : 'bidtape',
         clients: config.clients,
         deflateWindowBits: variant.endsWith(' on') ? config.windowBits : 0,
         concurrency: config.connectConcurrency,

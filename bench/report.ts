@@ -30,12 +30,12 @@ export interface Ratio {
 }
 
 /** Sustained: at least this share of the offered messages arrived in the window. */
-const SUSTAINED = 0.95;
+export const SUSTAINED = 0.95;
 /** Harness CPU above this: the client may be what limits the delivered figure. */
-const CLIENT_BOUND_PERCENT = 90;
+export const CLIENT_BOUND_PERCENT = 90;
 
-const fixed = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
-const thousands = (n: number | undefined) =>
+export const fixed = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+export const thousands = (n: number | undefined) =>
   n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
 
 const deliveredOf = (load: LoadResult) => load.window.ticksPerSecond;
@@ -94,14 +94,15 @@ export function computeRatios(results: Results): Ratio[] {
   ];
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table, the first column left-aligned and the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-const sustained = (load: LoadResult) => load.window.ticksPerSecond >= SUSTAINED * load.offeredMessagesPerSecond;
+export const sustained = (load: LoadResult) => load.window.ticksPerSecond >= SUSTAINED * load.offeredMessagesPerSecond;
 
 /** The median throughput round delivered (nearly) all that was offered: capacity is higher. */
 const atOfferedRate = (result: VariantResult) => sustained(representativeRound(result));
@@ -220,11 +221,17 @@ export function gitState(): GitState {
   }
 }
 
-/** Writes bench/results/<timestamp>.json and returns its path. */
-export function writeJson(results: Results, config: BenchConfig, startedAt: Date, git: GitState, root: string): string {
+/** What the app runs with in every bench that uses startApp (servers.ts). */
+export const APP_SETTINGS = { SLOW_CONSUMER_SOFT_BYTES: '256 MiB', SLOW_CONSUMER_HARD_BYTES: '1 GiB', DEFLATE_THRESHOLD_BYTES: 0 };
+
+/**
+ * Writes bench/results/<prefix><timestamp>.json (start and end time, the machine, then
+ * `body`) and returns its path.
+ */
+export function writeResultsFile(root: string, startedAt: Date, body: Record<string, unknown>, prefix = ''): string {
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = path.join(dir, `${prefix}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const cpus = os.cpus();
   const document = {
     startedAt: startedAt.toISOString(),
@@ -237,12 +244,13 @@ export function writeJson(results: Results, config: BenchConfig, startedAt: Date
       platform: `${os.platform()} ${os.release()}`,
       loadAverageAtEnd: os.loadavg(),
     },
-    git,
-    config,
-    appSettings: { SLOW_CONSUMER_SOFT_BYTES: '256 MiB', SLOW_CONSUMER_HARD_BYTES: '1 GiB', DEFLATE_THRESHOLD_BYTES: 0 },
-    results,
-    ratios: computeRatios(results),
+    ...body,
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   return file;
+}
+
+/** The fan-out bench's results file. */
+export function writeJson(results: Results, config: BenchConfig, startedAt: Date, git: GitState, root: string): string {
+  return writeResultsFile(root, startedAt, { git, config, appSettings: APP_SETTINGS, results, ratios: computeRatios(results) });
 }

@@ -1,6 +1,7 @@
 /**
- * The two kinds of server under test, each started as its own child process on loopback:
- * the bare `ws` baseline (bench/bare-ws-server.ts) and the real app (dist/src/main.js).
+ * The servers under test, each started as its own child process on loopback: the bare `ws`
+ * baseline (bench/bare-ws-server.ts), the Socket.IO peer (bench/socketio-server.ts) and the
+ * real app (dist/src/main.js).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -26,7 +27,7 @@ export interface ServerOptions {
 export interface RunningServer {
   pid: number;
   wsUrl: string;
-  /** HTTP base URL of the app (metrics); undefined for the bare server. */
+  /** HTTP base URL of the app (metrics); undefined for the peer servers. */
   httpUrl?: string;
   stop(): Promise<void>;
 }
@@ -90,34 +91,53 @@ export function waitForReady(
   });
 }
 
-export async function startBareServer(options: ServerOptions): Promise<RunningServer> {
+/** A peer server script in bench/ (BARE_* env, prints `listening <port>`, ends with its stdin). */
+async function startPeer(script: string, what: string, env: NodeJS.ProcessEnv, wsUrl: (port: string) => string): Promise<RunningServer> {
   const child = track(
-    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'bench', 'bare-ws-server.ts')], {
+    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'bench', script)], {
       cwd: ROOT,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        BARE_PORT: '0',
-        BARE_TICKS_PER_SECOND: String(options.ticksPerSecond),
-        BARE_SEED: String(options.seed),
-        BARE_TIME_ACCELERATION: '60',
-        BARE_DEFLATE: String(options.deflateWindowBits > 0),
-        BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
-      },
+      env: { ...process.env, ...env },
     }),
   );
   try {
-    const [, port] = await waitForReady(child, /listening (\d+)/, 30_000, 'bare-ws server');
+    const [, port] = await waitForReady(child, /listening (\d+)/, 30_000, what);
     return {
       pid: child.pid!,
-      wsUrl: `ws://127.0.0.1:${port}/v1/stream`,
+      wsUrl: wsUrl(port),
       stop: () => stopChild(child, 'SIGTERM', 3000),
     };
   } catch (error) {
     await stopChild(child, 'SIGKILL', 1000);
     throw error;
   }
+}
+
+const peerTickEnv = (options: ServerOptions) => ({
+  BARE_PORT: '0',
+  BARE_TICKS_PER_SECOND: String(options.ticksPerSecond),
+  BARE_SEED: String(options.seed),
+  BARE_TIME_ACCELERATION: '60',
+});
+
+export function startBareServer(options: ServerOptions): Promise<RunningServer> {
+  const env = {
+    ...peerTickEnv(options),
+    BARE_DEFLATE: String(options.deflateWindowBits > 0),
+    BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
+  };
+  return startPeer('bare-ws-server.ts', 'bare-ws server', env, (port) => `ws://127.0.0.1:${port}/v1/stream`);
+}
+
+/** The Socket.IO peer (bench/socketio-server.ts); its clients speak Engine.IO over this URL. */
+export function startSocketIoServer(options: ServerOptions): Promise<RunningServer> {
+  return startPeer(
+    'socketio-server.ts',
+    'socket.io server',
+    peerTickEnv(options),
+    (port) => `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`,
+  );
 }
 
 export interface AppServerOptions extends ServerOptions {

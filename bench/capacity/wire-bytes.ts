@@ -1,0 +1,170 @@
+/**
+ * Bytes per tick on the wire, computed from real encodings (no network): bidtape's tick frame
+ * and TickBatch frame as the gateway's FrameEncoder builds them, the peers' `ServerMessage`
+ * bytes (tick-stream.ts), Socket.IO's two frames as socket.io-parser encodes a broadcast, and
+ * the same values as a Coinbase Exchange `ticker` JSON message.
+ */
+import { Encoder, PacketType } from 'socket.io-parser';
+import { FrameEncoder, frameKind } from '../../src/gateway/wire/outbound';
+import { Encoding } from '../../src/gateway/wire/subprotocol';
+import type { bidtape } from '../../src/generated/bidtape';
+import { PriceModel } from '../../src/simulator/price-model';
+import { DEFAULT_PRICE_PROFILES } from '../../src/simulator/price-profiles';
+import { TICK_HEADER_PREFIX } from '../socketio-client';
+import { BENCH_INSTRUMENT, encodeTickMessage, TickStream } from '../tick-stream';
+
+type Tick = bidtape.v1.ITick;
+
+/** Header of an unmasked server frame (RFC 6455 §5.2): 2 bytes, 4 from 126 bytes, 10 from 64 KiB. */
+export const wsHeaderBytes = (payloadBytes: number) => (payloadBytes < 126 ? 2 : payloadBytes < 65536 ? 4 : 10);
+
+/** The payload of a complete unmasked frame, read from its header. */
+function payloadOf(frame: Buffer): Buffer {
+  const length7 = frame[1] & 0x7f;
+  return frame.subarray(length7 < 126 ? 2 : length7 === 126 ? 4 : 10);
+}
+
+export interface WireSize {
+  message: string;
+  /** WebSocket frames per tick (a batch: 1 / ticks in it). */
+  frames: number;
+  /** Payload bytes of each frame of one message. */
+  payloadBytes: number[];
+  /** Frame headers of one message. */
+  headerBytes: number;
+  /** Ticks the message carries. */
+  ticks: number;
+  bytesPerTick: number;
+}
+
+export interface WireBytes {
+  sizes: WireSize[];
+  /** The Coinbase message counted, as sent. */
+  coinbaseJson: string;
+  /** bidtape's tick payload is byte for byte the peers' (bare-ws, Socket.IO attachment). */
+  samePayloadAsPeers: boolean;
+}
+
+/** The catalogue as migrations/1795386468840-CreateInstruments.ts seeds it: price scale, size scale, lot. */
+const CATALOGUE: [symbol: string, priceScale: number, sizeScale: number, lotSize: number][] = [
+  ['BTC-USD', 2, 8, 1000],
+  ['ETH-USD', 2, 8, 100000],
+  ['SOL-USD', 2, 6, 1000],
+  ['AAPL', 2, 0, 1],
+  ['MSFT', 2, 0, 1],
+  ['NVDA', 2, 0, 1],
+  ['TSLA', 2, 0, 1],
+  ['AMZN', 2, 0, 1],
+  ['EUR-USD', 5, 0, 1000],
+  ['GBP-USD', 5, 0, 1000],
+  ['USD-JPY', 3, 0, 1000],
+  ['XAU-USD', 2, 2, 1],
+];
+
+/** One tick of each catalogue symbol, what a throttled subscription to all of them gets per flush. */
+function oneTickPerSymbol(seed: number, base: Tick): Tick[] {
+  const model = new PriceModel({
+    seed,
+    ticksPerSecond: 400,
+    timeAcceleration: 60,
+    instruments: CATALOGUE.map(([symbol, priceScale, sizeScale, lotSize]) => ({
+      symbol,
+      priceScale,
+      tickSize: 1,
+      sizeScale,
+      lotSize,
+      profile: DEFAULT_PRICE_PROFILES[symbol],
+    })),
+  });
+  const pending = new Map<string, Tick>();
+  while (pending.size < CATALOGUE.length) {
+    const quote = model.next();
+    pending.set(quote.symbol, { ...quote, seq: base.seq, firstSeq: base.firstSeq, timestampUs: base.timestampUs });
+  }
+  return CATALOGUE.map(([symbol]) => pending.get(symbol)!);
+}
+
+/** Minor units as the decimal string Coinbase sends ("95012.34"). */
+function decimal(units: number, scale: number): string {
+  if (scale === 0) return String(units);
+  const digits = String(Math.abs(units)).padStart(scale + 1, '0');
+  return `${units < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/** Microseconds since the epoch as Coinbase's `time`: ISO 8601 with six decimals. */
+function isoMicros(us: number): string {
+  const iso = new Date(Math.floor(us / 1000)).toISOString();
+  return `${iso.slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
+}
+
+/**
+ * A Coinbase Exchange `ticker` message with the tick's values, strings where Coinbase sends
+ * strings (decimals at the instrument's scales; sequence and trade_id are JSON numbers).
+ * The tick has no 24 h / 30 d statistics, side, trade id or last size: those take the last
+ * price, the bid and ask sizes scaled to a day's and a month's volume, a 9-digit trade id
+ * and `buy`, values as long as Coinbase's for BTC-USD.
+ */
+export function coinbaseTicker(tick: Tick): string {
+  const { priceScale, sizeScale } = BENCH_INSTRUMENT;
+  const price = (n: unknown) => decimal(Number(n), priceScale);
+  const size = (n: unknown) => decimal(Number(n), sizeScale);
+  const last = price(tick.lastPrice);
+  return JSON.stringify({
+    type: 'ticker',
+    sequence: Number(tick.seq),
+    product_id: tick.symbol,
+    price: last,
+    open_24h: last,
+    volume_24h: size(Number(tick.bidSize) * 1e7),
+    low_24h: last,
+    high_24h: last,
+    volume_30d: size(Number(tick.bidSize) * 1e9),
+    best_bid: price(tick.bidPrice),
+    best_bid_size: size(tick.bidSize),
+    best_ask: price(tick.askPrice),
+    best_ask_size: size(tick.askSize),
+    side: 'buy',
+    time: isoMicros(Number(tick.timestampUs)),
+    trade_id: 734_680_334 + Number(tick.seq),
+    last_size: size(tick.askSize),
+  });
+}
+
+function size(message: string, payloads: number[], ticks = 1): WireSize {
+  const headerBytes = payloads.reduce((sum, p) => sum + wsHeaderBytes(p), 0);
+  const total = headerBytes + payloads.reduce((sum, p) => sum + p, 0);
+  return { message, frames: payloads.length / ticks, payloadBytes: payloads, headerBytes, ticks, bytesPerTick: total / ticks };
+}
+
+export function measureWireBytes(seed: number): WireBytes {
+  const stream = new TickStream({ ticksPerSecond: 400, seed, timeAcceleration: 60 });
+  // A tick well into the stream: seq and timestamps as long as in a run.
+  for (let i = 0; i < 1000; i++) stream.nextTick();
+  const tick = stream.nextTick();
+  const peerPayload = Buffer.from(encodeTickMessage(tick));
+
+  // Deflate off, as in the bench's `bidtape off`.
+  const encoder = new FrameEncoder({ thresholdBytes: Infinity, level: 6, memLevel: 8 }, { deflateInputBytes: 0, deflateOutputBytes: 0 });
+  const tickPayload = payloadOf(encoder.tick(tick).frame(frameKind(Encoding.Proto, 0)));
+  const batch = oneTickPerSymbol(seed, tick).map((t) => encoder.tick(t));
+  const batchPayload = payloadOf(encoder.tickBatchFrame(batch));
+
+  // Socket.IO: the packet's text (behind Engine.IO's message type, 4) and its attachment.
+  const [header, ...attachments] = new Encoder().encode({ type: PacketType.EVENT, nsp: '/', data: ['tick', peerPayload] });
+  const headerText = `4${String(header)}`;
+  if (!headerText.startsWith(TICK_HEADER_PREFIX) || attachments.length !== 1) {
+    throw new Error(`socket.io-parser encodes a tick as ${headerText} + ${attachments.length} attachments; the harness expects ${TICK_HEADER_PREFIX}… + 1`);
+  }
+  const coinbaseJson = coinbaseTicker(tick);
+
+  return {
+    sizes: [
+      size('bidtape ServerMessage{tick} (= bare-ws)', [tickPayload.length]),
+      size(`bidtape TickBatch of ${batch.length} ticks (one per catalogue symbol)`, [batchPayload.length], batch.length),
+      size("Socket.IO io.emit('tick', bytes): text header + binary attachment", [Buffer.byteLength(headerText), (attachments[0] as Buffer).length]),
+      size('Coinbase Exchange "ticker" JSON, same values', [Buffer.byteLength(coinbaseJson)]),
+    ],
+    coinbaseJson,
+    samePayloadAsPeers: tickPayload.equals(peerPayload),
+  };
+}
