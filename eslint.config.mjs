@@ -37,6 +37,11 @@ export default tseslint.config(
           selector: "CallExpression[callee.property.name='send'][callee.object.name=/^(ws|socket|client)$/], CallExpression[callee.property.name='send'][callee.object.property.name='ws']",
           message: 'Send data frames with Connection.send / writeFrame, never ws.send.',
         },
+        {
+          // A close frame must follow the frames the turn already queued (Connection.close flushes them).
+          selector: "CallExpression[callee.property.name='close'][callee.object.property.name='ws']",
+          message: 'Close a connection with Connection.close, never connection.ws.close.',
+        },
       ],
     },
   },

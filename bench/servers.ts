@@ -188,7 +188,8 @@ export async function startApp(options: AppServerOptions): Promise<RunningServer
   };
   delete env.DATABASE_URL; // always the app's own embedded PostgreSQL in the temp dir
   const child = track(
-    spawn(process.execPath, [path.join(options.appDir, 'dist', 'src', 'main.js')], {
+    // BENCH_APP_NODE_ARGS: extra node flags for the app only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    spawn(process.execPath, [...(process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(options.appDir, 'dist', 'src', 'main.js')], {
       cwd: options.appDir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -118,6 +118,11 @@ function formatNotes(points: CapacityPoint[]): string[] {
   const notes: string[] = [];
   for (const { rate, variant, load } of points) {
     const at = `${variant} at ${rate} ticks/s`;
+    if (load.window.timeline.length === 0) {
+      // Flooded sockets kept the harness's event loop from ever running its clock: nothing was measured.
+      notes.push(`  ${at}: NOT MEASURED: the client harness stalled (its ${fixed(load.window.cpuPercent)} % of a core went to reading; its window clock never ran). The 0 is the harness's limit, not the server's.`);
+      continue;
+    }
     if (!sustained(load) && load.window.cpuPercent >= CLIENT_BOUND_PERCENT) {
       notes.push(`  ${at}: the client harness used ${fixed(load.window.cpuPercent)} % of a core; the delivered figure may be client-bound.`);
     }

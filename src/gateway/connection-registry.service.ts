@@ -110,6 +110,6 @@ export class ConnectionRegistry {
 
   /** Asks every client to go elsewhere; used on shutdown. */
   closeAll(code: CloseCode, reason: string): void {
-    for (const connection of this.byWs.values()) connection.ws.close(code, reason);
+    for (const connection of this.byWs.values()) connection.close(code, reason);
   }
 }

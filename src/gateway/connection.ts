@@ -13,18 +13,20 @@ import { Encoding } from './wire/subprotocol';
 import { socketOf } from './wire/ws-internals';
 
 /**
- * Connections written to in the current event-loop turn. Their sockets stay corked until the
- * turn ends: every frame of one publish burst then leaves in a single writev per socket instead
- * of one syscall per frame (the dominant cost of fan-out), without adding latency beyond the
- * current turn. The slow-consumer check runs after the uncork, on what the client has really
- * not taken yet, not on a burst that is still being written.
+ * Connections written to in the current event-loop turn. Their frames wait, in order, until the
+ * turn ends and then leave as one write per socket: every frame of one publish burst goes out in
+ * a single syscall instead of one per frame (the dominant cost of fan-out), without adding
+ * latency beyond the current turn. Joining the frames here rather than corking the socket keeps
+ * Node's stream machinery to one write request per socket per turn: at a million frames a second
+ * the per-frame requests of a corked socket were a third of the CPU, in garbage collection.
+ * The slow-consumer check runs after the write, on what the client has really not taken yet.
  */
-const corked: Connection[] = [];
-let uncorkScheduled = false;
+const pendingTurn: Connection[] = [];
+let flushScheduled = false;
 
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  for (const connection of corked.splice(0)) connection.flushTurn();
+function flushTurns(): void {
+  flushScheduled = false;
+  for (const connection of pendingTurn.splice(0)) connection.flushTurn();
 }
 
 /** One symbol subscribed on one connection. */
@@ -105,7 +107,9 @@ export class Connection {
   faults: FaultInjector | null = null;
   private readonly batchable: boolean;
   private readonly socket: Socket;
-  private corkedThisTurn = false;
+  /** Frames of the current turn, not yet handed to the socket. */
+  private readonly turnFrames: Buffer[] = [];
+  private turnBytes = 0;
 
   constructor(
     readonly id: number,
@@ -153,26 +157,40 @@ export class Connection {
 
   writeFrame(frame: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (!this.corkedThisTurn) {
-      this.corkedThisTurn = true;
-      this.socket.cork();
-      corked.push(this);
-      if (!uncorkScheduled) {
-        uncorkScheduled = true;
-        process.nextTick(uncorkAll);
+    if (this.turnFrames.length === 0) {
+      pendingTurn.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushTurns);
       }
     }
-    this.socket.write(frame);
+    this.turnFrames.push(frame);
+    this.turnBytes += frame.length;
     this.sentSinceSweep = true;
     this.stats.messagesOut++;
     this.stats.bytesOut += frame.length;
   }
 
+  /**
+   * Closes with a close frame after whatever this turn already sent (a bid's answer, a
+   * warning): the frames waiting for the end of the turn go first. Every close of a
+   * connection goes through here, never `ws.close`.
+   */
+  close(code: number, reason: string): void {
+    this.flushTurn();
+    // eslint-disable-next-line no-restricted-syntax -- the one place that may: the turn is flushed
+    this.ws.close(code, reason);
+  }
+
   /** End of the turn: hand the burst to the kernel, then see whether the client keeps up. */
   flushTurn(): void {
-    this.corkedThisTurn = false;
-    this.socket.uncork();
+    const frames = this.turnFrames;
+    if (frames.length === 0) return;
+    const data = frames.length === 1 ? frames[0] : Buffer.concat(frames, this.turnBytes);
+    frames.length = 0;
+    this.turnBytes = 0;
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.socket.write(data);
     const limit = this.consumer.kind === 'ok' ? this.options.softLimitBytes : this.options.hardLimitBytes;
     if (this.socket.writableLength > limit) this.options.onBackpressure(this);
   }

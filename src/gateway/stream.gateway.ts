@@ -209,7 +209,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
         return undefined;
       case 'close':
         this.stats.rateLimitCloses++;
-        ws.close(CloseCode.TooManyMessages, 'too many messages');
+        connection.close(CloseCode.TooManyMessages, 'too many messages');
         return undefined;
     }
   }

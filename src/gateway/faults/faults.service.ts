@@ -45,7 +45,7 @@ export class FaultsService implements OnModuleInit {
     connection.faults?.dispose();
     connection.faults = new FaultInjector(settings, {
       write: (frame) => connection.writeFrame(frame),
-      close: (code, reason) => connection.ws.close(code, reason),
+      close: (code, reason) => connection.close(code, reason),
       changeEpoch: () => this.changeEpoch(connection),
     });
     return { faultsInjected: { requestId } };

@@ -51,7 +51,7 @@ export class CredentialsPolicy implements OnModuleInit, OnModuleDestroy {
       const expiresAt = connection.principal.expiresAt;
       if (expiresAt === null) continue;
       if (now >= expiresAt) {
-        connection.ws.close(CloseCode.AuthExpired, 'token expired');
+        connection.close(CloseCode.AuthExpired, 'token expired');
       } else if (!connection.expiryWarned && expiresAt - now <= warnMs) {
         connection.expiryWarned = true;
         connection.send(this.encoder.message({ authExpiring: { expiresTimeUs: expiresAt * 1000 } }));
@@ -60,7 +60,7 @@ export class CredentialsPolicy implements OnModuleInit, OnModuleDestroy {
   }
 
   closeKey(connections: Iterable<Connection>, keyId: string): void {
-    for (const c of connections) if (c.principal.keyId === keyId) c.ws.close(CloseCode.CredentialsRevoked, 'API key revoked');
+    for (const c of connections) if (c.principal.keyId === keyId) c.close(CloseCode.CredentialsRevoked, 'API key revoked');
   }
 
   private async revocationSweep(): Promise<void> {

@@ -39,7 +39,7 @@ export class HeartbeatPolicy implements OnModuleInit, OnModuleDestroy {
     for (const connection of connections) {
       // Idle: subscribed to nothing and silent; a quiet subscriber is not idle.
       if (idleMs > 0 && connection.marketSubscriptionCount === 0 && connection.auctions.size === 0 && now - connection.lastInboundAt > idleMs) {
-        connection.ws.close(CloseCode.Idle, 'idle: no subscription and no message');
+        connection.close(CloseCode.Idle, 'idle: no subscription and no message');
         continue;
       }
       if (!connection.alive) {

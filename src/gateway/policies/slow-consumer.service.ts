@@ -79,7 +79,7 @@ export class SlowConsumerService implements OnModuleInit, OnModuleDestroy {
         this.subscriptions.release(connection);
         this.stats.slowConsumerCloses++;
         this.logger.warn(`connection ${connection.id} closed as a slow consumer (${buffered} bytes queued)`);
-        connection.ws.close(CloseCode.SlowConsumer, 'slow consumer: too far behind');
+        connection.close(CloseCode.SlowConsumer, 'slow consumer: too far behind');
         return;
     }
   }
