@@ -34,13 +34,16 @@ async function refreshList() {
     item.querySelector('.title').textContent = a.title;
     item.querySelector('.p').textContent = `${a.currency} ${formatMinor(a.currentPrice || a.startingPrice, a.priceScale)}${a.bidCount ? '' : ' start'}`;
     item.querySelector('.t').textContent = a.status === 'closed'
-      ? `${a.bidCount} bids · ${a.winner ? `won by ${a.winner}` : 'no winner'}`
-      : `${a.bidCount} bids · ends ${new Date(a.endAt).toLocaleTimeString()}`;
+      ? `${bids(a.bidCount)} · ${a.winner ? `won by ${a.winner}` : 'no winner'}`
+      : `${bids(a.bidCount)} · ends ${new Date(a.endAt).toLocaleTimeString()}`;
     item.addEventListener('click', () => select(a.id));
     list.appendChild(item);
   }
   if (!current && auctions.length && !params.get('auction')) select(auctions[0].id);
 }
+
+/** "1 bid", "3 bids". */
+const bids = (count) => `${count} ${count === 1 ? 'bid' : 'bids'}`;
 
 function select(id) {
   history.replaceState(null, '', `?auction=${id}`);
@@ -169,7 +172,7 @@ function onBidUpdate(u) {
   const item = list.querySelector(`.item[data-id="${u.auctionId}"]`);
   if (item) {
     item.querySelector('.p').textContent = money(u.price);
-    item.querySelector('.t').textContent = `${u.seq} bids · ends ${new Date(u.endTimeUs / 1000).toLocaleTimeString()}`;
+    item.querySelector('.t').textContent = `${bids(u.seq)} · ends ${new Date(u.endTimeUs / 1000).toLocaleTimeString()}`;
   }
   setReserve(u.reserveMet);
   setNext(u.nextMinimum);
