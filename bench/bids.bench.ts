@@ -17,6 +17,8 @@ import type { EmbeddedDatabase } from '../src/database/embedded-postgres';
 import { postgresFacts, startApp, startDatabase } from './bids/app';
 import type { Variant } from './bids/app';
 import { openBidders } from './bids/bidder';
+import { findPgbench, measurePgbenchCeiling } from './bids/pgbench';
+import type { PgbenchCeiling } from './bids/pgbench';
 import { loadConfig, usage } from './bids/config';
 import { formatGoals, formatTable, goals, writeJson } from './bids/report';
 import { runScenarios, warmUp } from './bids/runner';
@@ -27,6 +29,9 @@ import { gitState } from './report';
 import { ROOT, snapshotApp } from './servers';
 
 const startedAt = new Date();
+/** The pgbench ceiling's shape: rows per transaction (issue #12) and clients (each on its own auctions). */
+const PGBENCH_ROWS = 50;
+const PGBENCH_CLIENTS = 8;
 const log = (line: string) => console.error(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
 async function main(): Promise<number> {
@@ -75,15 +80,31 @@ async function main(): Promise<number> {
     const attempts = await runScenarios(sides, config, verifier, log);
     const records = attempts.filter((a) => a.reported).map((a) => a.record);
 
+    // PostgreSQL's own ceiling for bid-shaped transactions, same server, same run (the apps idle).
+    let ceiling: PgbenchCeiling | null = null;
+    const pgbench = findPgbench();
+    if (pgbench) {
+      log(`pgbench: ${PGBENCH_ROWS} bid-shaped rows per transaction, ${config.auctions} auctions, ${PGBENCH_CLIENTS} clients, ${config.seconds} s`);
+      ceiling = await measurePgbenchCeiling(pgbench, database.url, {
+        seconds: Math.max(3, config.seconds), clients: PGBENCH_CLIENTS, auctions: config.auctions, rowsPerTransaction: PGBENCH_ROWS,
+      });
+    } else {
+      log('pgbench not found (PGBENCH, PATH or /usr/lib/postgresql/*/bin; apt install postgresql): the ceiling goal is skipped');
+    }
+
     console.log(`\nBidding bench, ${startedAt.toISOString()}, ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL ${pg.version}`);
     console.log(`${config.bidders} bidders per variant, ${config.seconds} s per window${config.rounds > 1 ? `, median of ${config.rounds} rounds` : ''}\n`);
     console.log(formatTable(records, config));
     console.log("decided = answered bids the server stored (accepted bid rows + stored rejections) within the window; bids/commit from the rows' transaction ids");
-    const goalList = goals(records, config);
+    if (ceiling) {
+      console.log(`\npgbench ceiling: ${Math.round(ceiling.transactionsPerSecond).toLocaleString('en-US')} tx/s × ${ceiling.rowsPerTransaction} rows = ` +
+        `${Math.round(ceiling.rowsPerSecond).toLocaleString('en-US')} bid rows/s (${ceiling.command})`);
+    }
+    const goalList = goals(records, config, ceiling);
     console.log(`\ngoals\n${formatGoals(goalList, config)}`);
     console.log(`\n${verifier.summary()}`);
     const rerun = attempts.filter((a) => !a.reported).map((a) => a.record);
-    const file = writeJson(ROOT, startedAt, { config, git, postgres: pg, records, rerun, goals: goalList, verified: verifier.ok });
+    const file = writeJson(ROOT, startedAt, { config, git, postgres: pg, records, rerun, goals: goalList, verified: verifier.ok, pgbench: ceiling });
     console.log(`results: ${path.relative(ROOT, file)} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
     return verifier.ok ? 0 : 1;
   } finally {
