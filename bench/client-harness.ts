@@ -1,8 +1,10 @@
 /**
  * The client side of the fan-out bench, run as its own child process: N loopback `ws`
- * clients, each subscribed to BTC-USD at every update. Every message is counted; only
- * every Nth tick per client is decoded with protobufjs and timed (receive time minus
- * `tick.timestampUs`, both wall-clock microseconds on this machine) into an HDR histogram.
+ * clients, each subscribed to the symbols and max_rate it is told (BTC-USD at every update
+ * unless told otherwise). Every message is counted, a TickBatch as the ticks in it (read from
+ * its length prefixes, not decoded); only every Nth update frame per client is decoded with
+ * protobufjs and timed (receive time minus `tick.timestampUs` of each tick in it, both
+ * wall-clock microseconds on this machine) into an HDR histogram.
  * The clients speak bidtape's subprotocol or, against the Socket.IO peer, Socket.IO over
  * Engine.IO (socketio-client.ts), where a tick's bytes arrive as a binary attachment.
  * Driven over IPC by the runner (see harness-protocol.ts).
@@ -23,6 +25,10 @@ protobuf.configure();
 const pb = bidtape.v1;
 /** First byte of a ServerMessage whose `kind` is `tick` (field 10, length-delimited). */
 const TICK_TAG = (10 << 3) | 2;
+/** First byte of a ServerMessage whose `kind` is `tick_batch` (field 11, length-delimited). */
+const TICK_BATCH_TAG = (11 << 3) | 2;
+/** Tag of TickBatch.ticks (field 1, length-delimited). */
+const BATCH_TICKS_TAG = (1 << 3) | 2;
 const SUBPROTOCOL = 'bidtape.v1.proto';
 
 const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
@@ -30,6 +36,7 @@ const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
 const sockets: WebSocket[] = [];
 let ticks = 0;
+let updateFrames = 0;
 let otherMessages = 0;
 let negative = 0;
 let closed = 0;
@@ -45,29 +52,60 @@ function send(reply: HarnessReply): void {
   process.send?.(reply);
 }
 
-function onMessage(data: Buffer): void {
-  if (data[0] !== TICK_TAG) {
-    otherMessages++;
-    return;
-  }
-  ticks++;
+/** Reads a varint at `offset`; returns it and the offset after it. */
+function readVarint(data: Buffer, offset: number): [value: number, next: number] {
+  let value = 0;
+  let scale = 1;
+  let byte: number;
+  do {
+    byte = data[offset++] ?? 0;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+  } while (byte & 0x80 && offset < data.length);
+  return [value, offset];
 }
 
-/** Decodes a tick's ServerMessage and records receive time minus publish time. */
+/** Ticks in a `ServerMessage { tick_batch }`, by walking the length prefixes of its elements. */
+function countBatchTicks(data: Buffer): number {
+  let [, offset] = readVarint(data, 1);
+  let count = 0;
+  while (offset < data.length && data[offset] === BATCH_TICKS_TAG) {
+    const [length, next] = readVarint(data, offset + 1);
+    offset = next + length;
+    count++;
+  }
+  return count;
+}
+
+/** Counts a message; true when it carried updates (a Tick or a TickBatch). */
+function onMessage(data: Buffer): boolean {
+  const tag = data[0];
+  if (tag === TICK_TAG) ticks++;
+  else if (tag === TICK_BATCH_TAG) ticks += countBatchTicks(data);
+  else {
+    otherMessages++;
+    return false;
+  }
+  updateFrames++;
+  return true;
+}
+
+/** Decodes an update frame and records receive time minus publish time of each tick in it. */
 function recordLatency(data: Buffer): void {
   const receivedUs = nowMicros();
-  const tick = pb.ServerMessage.decode(data).tick!;
-  const latencyUs = receivedUs - (tick.timestampUs as number);
-  if (latencyUs < 0) negative++;
-  histogram.recordValue(Math.max(0, Math.round(latencyUs)));
+  const message = pb.ServerMessage.decode(data);
+  for (const tick of message.tick ? [message.tick] : (message.tickBatch?.ticks ?? [])) {
+    const latencyUs = receivedUs - (tick.timestampUs as number);
+    if (latencyUs < 0) negative++;
+    histogram.recordValue(Math.max(0, Math.round(latencyUs)));
+  }
 }
 
-/** Attaches the per-client handler: count everything, decode every `sampleEvery`th tick. */
+/** Attaches the per-client handler: count everything, decode every `sampleEvery`th update frame. */
 function watch(ws: WebSocket): void {
   let seen = 0;
   ws.on('message', (data: Buffer) => {
-    onMessage(data);
-    if (!measuring || data[0] !== TICK_TAG || ++seen % sampleEvery !== 0) return;
+    if (!onMessage(data) || !measuring || ++seen % sampleEvery !== 0) return;
     recordLatency(data);
   });
 }
@@ -87,13 +125,13 @@ function watchSocketIo(ws: WebSocket): void {
       if (kind !== 'tick-header') otherMessages++;
       return;
     }
-    onMessage(data);
-    if (!measuring || data[0] !== TICK_TAG || ++seen % sampleEvery !== 0) return;
+    if (!onMessage(data) || !measuring || ++seen % sampleEvery !== 0) return;
     recordLatency(data);
   });
 }
 
-const subscribeRequest = () => pb.ClientMessage.encode({ id: 1, subscribe: { symbols: ['BTC-USD'], maxRate: 0 } }).finish();
+const subscribeRequest = (command: ConnectCommand) =>
+  pb.ClientMessage.encode({ id: 1, subscribe: { symbols: command.symbols ?? ['BTC-USD'], maxRate: command.maxRate ?? 0 } }).finish();
 
 const isSocketIo = (command: ConnectCommand) => command.protocol === 'socketio';
 
@@ -153,7 +191,7 @@ function subscribe(ws: WebSocket, command: ConnectCommand): Promise<WebSocket> {
       ws.off('close', onClose);
       resolve(ws);
     });
-    ws.send(isSocketIo(command) ? SUBSCRIBE_WITH_ACK : subscribeRequest());
+    ws.send(isSocketIo(command) ? SUBSCRIBE_WITH_ACK : subscribeRequest(command));
   });
 }
 
@@ -225,6 +263,7 @@ function startWindow(every: number): void {
   sampleEvery = every;
   histogram.reset();
   ticks = 0;
+  updateFrames = 0;
   otherMessages = 0;
   negative = 0;
   closed = 0;
@@ -250,6 +289,8 @@ function stopWindow(): WindowReport {
     ticks,
     otherMessages,
     ticksPerSecond: ticks / seconds,
+    updateFrames,
+    updateFramesPerSecond: updateFrames / seconds,
     timeline: timeline.map(Math.round),
     wireBytesPerMessage: ticks + otherMessages > 0 ? bytes / (ticks + otherMessages) : 0,
     latency: summarize(),

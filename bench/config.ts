@@ -6,8 +6,11 @@ import os from 'node:os';
  */
 /** The fan-out bench's variants. */
 export const VARIANT_NAMES = ['bare-ws off', 'bare-ws on', 'bidtape off', 'bidtape on'] as const;
-/** Every server the phases can run: the capacity bench adds Socket.IO as a peer. */
-export const ALL_VARIANT_NAMES = [...VARIANT_NAMES, 'socket.io'] as const;
+/**
+ * Every server the phases can run: the capacity bench adds Socket.IO as a peer, and its
+ * throttled phase the naive throttling baseline (bench/naive-throttle-server.ts).
+ */
+export const ALL_VARIANT_NAMES = [...VARIANT_NAMES, 'socket.io', 'naive throttle'] as const;
 export type VariantName = (typeof ALL_VARIANT_NAMES)[number];
 /**
  * Order of the throughput rounds: each goal pair (bidtape off vs bare-ws off, bidtape on

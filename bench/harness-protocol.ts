@@ -18,12 +18,16 @@ export interface ConnectCommand {
   timeoutMs: number;
   /** Loopback source address to connect from (127.x.y.z): each gives its own ~28,000 ports. */
   localAddress?: string;
+  /** What each client subscribes to (bidtape protocol); default BTC-USD. */
+  symbols?: string[];
+  /** The subscription's max_rate, updates/s per symbol; default 0 (every update). */
+  maxRate?: number;
 }
 
 /** Starts a measured window: counters and histogram are reset. */
 export interface StartCommand {
   type: 'start';
-  /** Decode and time every Nth tick per client. */
+  /** Decode and time every Nth update frame (Tick or TickBatch) per client. */
   sampleEvery: number;
 }
 
@@ -44,7 +48,7 @@ export interface Connected {
 }
 
 export interface LatencySummary {
-  /** Ticks decoded and timed. */
+  /** Ticks decoded and timed (every tick of a sampled TickBatch). */
   count: number;
   p50Ms: number;
   p90Ms: number;
@@ -60,10 +64,14 @@ export interface WindowReport {
   type: 'window';
   seconds: number;
   /**
-   * Tick messages received by all clients in the window. A Socket.IO tick is two frames (a
-   * text header, then the binary attachment holding the ServerMessage): it counts once.
+   * Tick updates received by all clients in the window: a Tick counts 1, a TickBatch of n
+   * ticks counts n. A Socket.IO tick is two frames (a text header, then the binary attachment
+   * holding the ServerMessage): it counts once.
    */
   ticks: number;
+  /** Frames that carried updates (a Tick or a TickBatch; a Socket.IO tick counts once). */
+  updateFrames: number;
+  updateFramesPerSecond: number;
   /** Other server messages (acks, snapshots, heartbeats, pings) in the window. */
   otherMessages: number;
   ticksPerSecond: number;

@@ -2,9 +2,10 @@
  * The phases run against each server variant, each on a freshly started server with a
  * fresh client harness:
  *  - memory: no ticks; server RSS before and after N clients connect and subscribe.
- *  - load (the fan-out bench's latency and throughput phases, the capacity bench's rates):
- *    an offered tick rate; delivered msgs/s, server CPU per delivered message, receive time
- *    minus publish time per decoded tick.
+ *  - load (the fan-out bench's latency and throughput phases, the capacity bench's rates and
+ *    its throttled phase): an offered tick rate over some symbols, subscribed at some
+ *    max_rate; delivered updates/s, server CPU per delivered update, receive time minus
+ *    publish time per decoded tick.
  */
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,7 @@ import type { Connected, WindowReport } from './harness-protocol';
 import { backgroundSince, cpuUseSince, markCpu, pinToCpus, processTable, rssBytes, sampleRss, sleep } from './proc';
 import type { Background, CpuUse } from './proc';
 import type { RunningServer, ServerOptions } from './servers';
-import { freePort, scrapeCounters, snapshotApp, startApp, startBareServer, startSocketIoServer } from './servers';
+import { freePort, scrapeCounters, snapshotApp, startApp, startBareServer, startNaiveThrottleServer, startSocketIoServer } from './servers';
 
 export interface MemoryResult {
   subscribed: number;
@@ -26,9 +27,19 @@ export interface MemoryResult {
   rssPerConnectionBytes: number;
 }
 
+/** What a load phase ticks and subscribes to; the defaults are BTC-USD at every update. */
+export interface LoadShape {
+  /** Symbols the server ticks (the offered rate is their total) and every client subscribes to. */
+  symbols?: string[];
+  /** max_rate of each client's subscription, updates/s per symbol; 0: every update. */
+  maxRate?: number;
+  /** Updates each client should receive per second; default: the offered ticks/s. */
+  expectedPerClient?: number;
+}
+
 export interface LoadResult {
   offeredTicksPerSecond: number;
-  /** Offered ticks/s × subscribed clients. */
+  /** Offered ticks/s × subscribed clients (with a throttle: the updates expected, × clients). */
   offeredMessagesPerSecond: number;
   subscribed: number;
   connectSeconds: number;
@@ -92,13 +103,15 @@ export async function preparePhaseContext<C extends PhaseConfig>(config: C, star
   };
 }
 
-function startServer(variant: VariantName, ticksPerSecond: number, context: PhaseContext): Promise<RunningServer> {
+function startServer(variant: VariantName, ticksPerSecond: number, context: PhaseContext, shape: LoadShape): Promise<RunningServer> {
   const options: ServerOptions = {
     ticksPerSecond,
+    symbols: shape.symbols,
     seed: context.config.seed,
     deflateWindowBits: variant.endsWith(' on') ? context.config.windowBits : 0,
   };
   if (variant === 'socket.io') return startSocketIoServer(options);
+  if (variant === 'naive throttle') return startNaiveThrottleServer(options);
   return isApp(variant)
     ? startApp({ ...options, appDir: context.appDir, pgDataDir: context.pgDataDir, pgPort: context.pgPort })
     : startBareServer(options);
@@ -108,9 +121,10 @@ async function withServerAndClients<T>(
   variant: VariantName,
   ticksPerSecond: number,
   context: PhaseContext,
+  shape: LoadShape,
   body: (server: RunningServer, harness: Harness, connect: () => Promise<Connected>) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer(variant, ticksPerSecond, context);
+  const server = await startServer(variant, ticksPerSecond, context, shape);
   let harness: Harness | undefined;
   try {
     harness = Harness.start();
@@ -127,6 +141,8 @@ async function withServerAndClients<T>(
         deflateWindowBits: variant.endsWith(' on') ? config.windowBits : 0,
         concurrency: config.connectConcurrency,
         timeoutMs: config.connectTimeoutSeconds * 1000,
+        symbols: shape.symbols,
+        maxRate: shape.maxRate,
       });
       const failed = connected.failed > 0 ? `, ${connected.failed} failed (${connected.firstError})` : '';
       context.log(`    ${connected.subscribed} clients subscribed in ${connected.seconds.toFixed(1)} s${failed}`);
@@ -142,7 +158,7 @@ async function withServerAndClients<T>(
 
 export function runMemoryPhase(variant: VariantName, context: PhaseContext): Promise<MemoryResult> {
   const settleMs = context.config.settleSeconds * 1000;
-  return withServerAndClients(variant, 0, context, async (server, _harness, connect) => {
+  return withServerAndClients(variant, 0, context, {}, async (server, _harness, connect) => {
     await sleep(settleMs);
     const before = await sampleRss(server.pid);
     const connected = await connect();
@@ -163,9 +179,10 @@ export function runLoadPhase(
   ticksPerSecond: number,
   sampleEvery: number,
   context: PhaseContext,
+  shape: LoadShape = {},
 ): Promise<LoadResult> {
   const { config } = context;
-  return withServerAndClients(variant, ticksPerSecond, context, async (server, harness, connect) => {
+  return withServerAndClients(variant, ticksPerSecond, context, shape, async (server, harness, connect) => {
     const connected = await connect();
     await sleep(config.warmupSeconds * 1000);
     const countersBefore = server.httpUrl ? await scrapeCounters(server.httpUrl) : undefined;
@@ -183,7 +200,7 @@ export function runLoadPhase(
     const delta = (name: string) => (countersAfter?.[name] ?? NaN) - (countersBefore?.[name] ?? NaN);
     return {
       offeredTicksPerSecond: ticksPerSecond,
-      offeredMessagesPerSecond: ticksPerSecond * connected.subscribed,
+      offeredMessagesPerSecond: (shape.expectedPerClient ?? ticksPerSecond) * connected.subscribed,
       subscribed: connected.subscribed,
       connectSeconds: connected.seconds,
       connectFailed: connected.failed,
@@ -214,11 +231,12 @@ export async function runLoadPhaseSettled(
   ticksPerSecond: number,
   sampleEvery: number,
   context: PhaseContext,
+  shape: LoadShape = {},
 ): Promise<LoadResult> {
   const { config } = context;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
-    const result = await runLoadPhase(variant, ticksPerSecond, sampleEvery, context);
+    const result = await runLoadPhase(variant, ticksPerSecond, sampleEvery, context, shape);
     if (attempt > 1) context.retrySecondsSpent += (performance.now() - started) / 1000;
     result.attempts = attempt;
     if (!result.disturbed || attempt > config.retries) return result;

@@ -1,6 +1,7 @@
 /**
  * The servers under test, each started as its own child process on loopback: the bare `ws`
- * baseline (bench/bare-ws-server.ts), the Socket.IO peer (bench/socketio-server.ts) and the
+ * baseline (bench/bare-ws-server.ts), the naive throttling baseline
+ * (bench/naive-throttle-server.ts), the Socket.IO peer (bench/socketio-server.ts) and the
  * real app (dist/src/main.js).
  */
 import { spawn } from 'node:child_process';
@@ -17,8 +18,10 @@ export const SLOW_CONSUMER_SOFT_BYTES = 256 * 1024 * 1024;
 export const SLOW_CONSUMER_HARD_BYTES = 1024 * 1024 * 1024;
 
 export interface ServerOptions {
-  /** Offered ticks per second; 0 runs no simulator (idle subscriptions). */
+  /** Offered ticks per second over all symbols; 0 runs no simulator (idle subscriptions). */
   ticksPerSecond: number;
+  /** Catalogue symbols that tick; default BTC-USD. */
+  symbols?: readonly string[];
   seed: number;
   /** permessage-deflate window bits; 0 turns compression off. */
   deflateWindowBits: number;
@@ -114,11 +117,14 @@ async function startPeer(script: string, what: string, env: NodeJS.ProcessEnv, w
   }
 }
 
+const symbolsOf = (options: ServerOptions) => (options.symbols ?? ['BTC-USD']).join(',');
+
 const peerTickEnv = (options: ServerOptions) => ({
   BARE_PORT: '0',
   BARE_TICKS_PER_SECOND: String(options.ticksPerSecond),
   BARE_SEED: String(options.seed),
   BARE_TIME_ACCELERATION: '60',
+  BARE_SYMBOLS: symbolsOf(options),
 });
 
 export function startBareServer(options: ServerOptions): Promise<RunningServer> {
@@ -128,6 +134,11 @@ export function startBareServer(options: ServerOptions): Promise<RunningServer> 
     BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
   };
   return startPeer('bare-ws-server.ts', 'bare-ws server', env, (port) => `ws://127.0.0.1:${port}/v1/stream`);
+}
+
+/** The naive throttling baseline: one timer per (client, symbol) subscription, one frame per update. */
+export function startNaiveThrottleServer(options: ServerOptions): Promise<RunningServer> {
+  return startPeer('naive-throttle-server.ts', 'naive throttle server', peerTickEnv(options), (port) => `ws://127.0.0.1:${port}/v1/stream`);
 }
 
 /** The Socket.IO peer (bench/socketio-server.ts); its clients speak Engine.IO over this URL. */
@@ -175,7 +186,7 @@ export async function startApp(options: AppServerOptions): Promise<RunningServer
     SIM_SEED: String(options.seed),
     SIM_TICKS_PER_SECOND: String(Math.max(1, options.ticksPerSecond)),
     SIM_TIME_ACCELERATION: '60',
-    SIM_SYMBOLS: 'BTC-USD',
+    SIM_SYMBOLS: symbolsOf(options),
     DEFLATE_ENABLED: String(options.deflateWindowBits > 0),
     DEFLATE_THRESHOLD_BYTES: '0',
     DEFLATE_WINDOW_BITS: String(options.deflateWindowBits || 10),

@@ -1,14 +1,17 @@
 /**
- * The ticks of the bench's peer servers (bare-ws-server.ts, socketio-server.ts): the app's
- * seeded PriceModel with BTC-USD only, each tick stamped at publish and encoded once as a
- * `ServerMessage { tick }`, paced like src/simulator/simulator.service.ts. Both peers take
- * it from here, so they offer the same ticks at the same moments.
+ * The ticks of the bench's peer servers (bare-ws-server.ts, socketio-server.ts,
+ * naive-throttle-server.ts): the app's seeded PriceModel (BTC-USD only unless told otherwise),
+ * each tick stamped at publish and encoded once as a `ServerMessage { tick }`, paced like
+ * src/simulator/simulator.service.ts. The peers take it from here, so they offer the same
+ * ticks at the same moments.
  *
- * Env (read by {@link tickStreamFromEnv}): BARE_TICKS_PER_SECOND (0: no ticks), BARE_SEED,
- * BARE_TIME_ACCELERATION.
+ * Env (read by {@link tickStreamFromEnv}): BARE_TICKS_PER_SECOND (0: no ticks; the total over
+ * all symbols, like the app's SIM_TICKS_PER_SECOND), BARE_SEED, BARE_TIME_ACCELERATION,
+ * BARE_SYMBOLS (comma list of catalogue symbols; default BTC-USD).
  */
 import { bidtape } from '../src/generated/bidtape';
 import { PriceModel } from '../src/simulator/price-model';
+import type { SimulatedInstrument } from '../src/simulator/price-model';
 import { DEFAULT_PRICE_PROFILES } from '../src/simulator/price-profiles';
 
 const pb = bidtape.v1;
@@ -18,20 +21,44 @@ const pb = bidtape.v1;
 const PACE_MS = 5;
 const MAX_BACKLOG_SECONDS = 0.25;
 
-export const BENCH_INSTRUMENT = {
-  symbol: 'BTC-USD',
-  priceScale: 2,
-  tickSize: 1,
-  sizeScale: 8,
-  lotSize: 1000,
-  profile: DEFAULT_PRICE_PROFILES['BTC-USD'],
-};
+/** The catalogue as migrations/1795386468840-CreateInstruments.ts seeds it, in its order. */
+export const BENCH_CATALOGUE: readonly SimulatedInstrument[] = (
+  [
+    ['BTC-USD', 2, 8, 1000],
+    ['ETH-USD', 2, 8, 100000],
+    ['SOL-USD', 2, 6, 1000],
+    ['AAPL', 2, 0, 1],
+    ['MSFT', 2, 0, 1],
+    ['NVDA', 2, 0, 1],
+    ['TSLA', 2, 0, 1],
+    ['AMZN', 2, 0, 1],
+    ['EUR-USD', 5, 0, 1000],
+    ['GBP-USD', 5, 0, 1000],
+    ['USD-JPY', 3, 0, 1000],
+    ['XAU-USD', 2, 2, 1],
+  ] as const
+).map(([symbol, priceScale, sizeScale, lotSize]) => ({ symbol, priceScale, tickSize: 1, sizeScale, lotSize, profile: DEFAULT_PRICE_PROFILES[symbol] }));
+
+export const CATALOGUE_SYMBOLS: readonly string[] = BENCH_CATALOGUE.map((i) => i.symbol);
+export const BENCH_INSTRUMENT = BENCH_CATALOGUE[0];
 
 export interface TickStreamOptions {
-  /** 0: {@link TickStream.start} never publishes. */
+  /** Total over all symbols; 0: {@link TickStream.start} never publishes. */
   ticksPerSecond: number;
   seed: number;
   timeAcceleration: number;
+  /** Catalogue symbols to tick; default BTC-USD. */
+  symbols?: readonly string[];
+}
+
+/**
+ * The model's instruments as the app's simulator builds them: the wanted catalogue symbols
+ * ordered by symbol (InstrumentsService loads them so), so the same seed picks the same ones.
+ */
+function instrumentsOf(symbols: readonly string[]): SimulatedInstrument[] {
+  const unknown = symbols.filter((s) => !CATALOGUE_SYMBOLS.includes(s));
+  if (unknown.length > 0) throw new Error(`not in the catalogue: ${unknown.join(', ')}`);
+  return BENCH_CATALOGUE.filter((i) => symbols.includes(i.symbol)).sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
 }
 
 export function encodeTickMessage(tick: bidtape.v1.ITick): Uint8Array {
@@ -40,7 +67,8 @@ export function encodeTickMessage(tick: bidtape.v1.ITick): Uint8Array {
 
 export class TickStream {
   private readonly model: PriceModel;
-  private seq = 0;
+  /** Per symbol, as the app numbers them. */
+  private readonly seqs = new Map<string, number>();
   private started = false;
 
   constructor(private readonly options: TickStreamOptions) {
@@ -48,16 +76,17 @@ export class TickStream {
       seed: options.seed,
       ticksPerSecond: Math.max(1, options.ticksPerSecond),
       timeAcceleration: options.timeAcceleration,
-      instruments: [BENCH_INSTRUMENT],
+      instruments: instrumentsOf(options.symbols ?? [BENCH_INSTRUMENT.symbol]),
     });
   }
 
   /** The next tick of the model, stamped now. */
   nextTick(): bidtape.v1.ITick {
     const quote = this.model.next();
-    this.seq++;
+    const seq = (this.seqs.get(quote.symbol) ?? 0) + 1;
+    this.seqs.set(quote.symbol, seq);
     const timestampUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-    return { ...quote, seq: this.seq, firstSeq: this.seq, timestampUs };
+    return { ...quote, seq, firstSeq: seq, timestampUs };
   }
 
   /** The next tick as the bytes of a `ServerMessage { tick }`, encoded once for every client. */
@@ -65,8 +94,8 @@ export class TickStream {
     return encodeTickMessage(this.nextTick());
   }
 
-  /** Hands each tick to `publish` as it falls due, from now on; later calls do nothing. */
-  start(publish: (message: Uint8Array) => void): void {
+  /** Hands each tick (its bytes and symbol) to `publish` as it falls due, from now on; later calls do nothing. */
+  start(publish: (message: Uint8Array, symbol: string) => void): void {
     const { ticksPerSecond } = this.options;
     if (this.started || ticksPerSecond <= 0) return;
     this.started = true;
@@ -76,7 +105,10 @@ export class TickStream {
     setInterval(() => {
       const due = Math.floor(((performance.now() - startedAt) / 1000) * ticksPerSecond);
       if (due - published > backlogLimit) published = due - backlogLimit;
-      for (; published < due; published++) publish(this.nextMessage());
+      for (; published < due; published++) {
+        const tick = this.nextTick();
+        publish(encodeTickMessage(tick), tick.symbol!);
+      }
     }, PACE_MS);
   }
 }
@@ -86,6 +118,7 @@ export function tickStreamFromEnv(env: NodeJS.ProcessEnv): TickStream {
     ticksPerSecond: Number(env.BARE_TICKS_PER_SECOND ?? 200),
     seed: Number(env.BARE_SEED ?? 42),
     timeAcceleration: Number(env.BARE_TIME_ACCELERATION ?? 60),
+    symbols: env.BARE_SYMBOLS ? env.BARE_SYMBOLS.split(',') : undefined,
   });
 }
 

@@ -41,16 +41,16 @@ const ratesOf = (points: CapacityPoint[]) => [...new Set(points.map((p) => p.rat
 const find = (points: CapacityPoint[], rate: number, variant: VariantName) => points.find((p) => p.rate === rate && p.variant === variant);
 const deliveredShare = (load: LoadResult) => load.window.ticksPerSecond / load.offeredMessagesPerSecond;
 
-function ratio(a: number | undefined, b: number | undefined): number | undefined {
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b <= 0 ? undefined : a / b;
 }
 
-function check(label: string, value: number | undefined, comparison: Check['comparison'], limit: number): Check {
+export function check(label: string, value: number | undefined, comparison: Check['comparison'], limit: number): Check {
   const met = value === undefined ? undefined : comparison === '≤' ? value <= limit : value >= limit;
   return { label, value, comparison, limit, met };
 }
 
-const allMet = (checks: Check[]) => (checks.some((c) => c.met === undefined) ? undefined : checks.every((c) => c.met));
+export const allMet = (checks: Check[]) => (checks.some((c) => c.met === undefined) ? undefined : checks.every((c) => c.met));
 
 /**
  * (a) bidtape's server CPU per delivered message against the bare loop's, rate by rate;
@@ -114,10 +114,11 @@ function formatTable(points: CapacityPoint[]): string {
   );
 }
 
-function formatNotes(points: CapacityPoint[]): string[] {
+/** Notes on rows that were not measured cleanly; `unit` names what `rate` is. */
+export function formatNotes(points: CapacityPoint[], unit = 'ticks/s'): string[] {
   const notes: string[] = [];
   for (const { rate, variant, load } of points) {
-    const at = `${variant} at ${rate} ticks/s`;
+    const at = `${variant} at ${rate} ${unit}`;
     if (load.window.timeline.length === 0) {
       // Flooded sockets kept the harness's event loop from ever running its clock: nothing was measured.
       notes.push(`  ${at}: NOT MEASURED: the client harness stalled (its ${fixed(load.window.cpuPercent)} % of a core went to reading; its window clock never ran). The 0 is the harness's limit, not the server's.`);
@@ -136,7 +137,7 @@ function formatNotes(points: CapacityPoint[]): string[] {
   return notes;
 }
 
-function formatGoals(goals: Goal[]): string[] {
+export function formatGoals(goals: Goal[]): string[] {
   const lines: string[] = [];
   for (const goal of goals) {
     const verdict = goal.met === undefined ? 'n/a (a variant did not run)' : goal.met ? 'met' : 'not met';

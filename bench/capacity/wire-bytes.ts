@@ -9,9 +9,8 @@ import { FrameEncoder, frameKind } from '../../src/gateway/wire/outbound';
 import { Encoding } from '../../src/gateway/wire/subprotocol';
 import type { bidtape } from '../../src/generated/bidtape';
 import { PriceModel } from '../../src/simulator/price-model';
-import { DEFAULT_PRICE_PROFILES } from '../../src/simulator/price-profiles';
 import { TICK_HEADER_PREFIX } from '../socketio-client';
-import { BENCH_INSTRUMENT, encodeTickMessage, TickStream } from '../tick-stream';
+import { BENCH_CATALOGUE, BENCH_INSTRUMENT, CATALOGUE_SYMBOLS, encodeTickMessage, TickStream } from '../tick-stream';
 
 type Tick = bidtape.v1.ITick;
 
@@ -45,43 +44,15 @@ export interface WireBytes {
   samePayloadAsPeers: boolean;
 }
 
-/** The catalogue as migrations/1795386468840-CreateInstruments.ts seeds it: price scale, size scale, lot. */
-const CATALOGUE: [symbol: string, priceScale: number, sizeScale: number, lotSize: number][] = [
-  ['BTC-USD', 2, 8, 1000],
-  ['ETH-USD', 2, 8, 100000],
-  ['SOL-USD', 2, 6, 1000],
-  ['AAPL', 2, 0, 1],
-  ['MSFT', 2, 0, 1],
-  ['NVDA', 2, 0, 1],
-  ['TSLA', 2, 0, 1],
-  ['AMZN', 2, 0, 1],
-  ['EUR-USD', 5, 0, 1000],
-  ['GBP-USD', 5, 0, 1000],
-  ['USD-JPY', 3, 0, 1000],
-  ['XAU-USD', 2, 2, 1],
-];
-
 /** One tick of each catalogue symbol, what a throttled subscription to all of them gets per flush. */
 function oneTickPerSymbol(seed: number, base: Tick): Tick[] {
-  const model = new PriceModel({
-    seed,
-    ticksPerSecond: 400,
-    timeAcceleration: 60,
-    instruments: CATALOGUE.map(([symbol, priceScale, sizeScale, lotSize]) => ({
-      symbol,
-      priceScale,
-      tickSize: 1,
-      sizeScale,
-      lotSize,
-      profile: DEFAULT_PRICE_PROFILES[symbol],
-    })),
-  });
+  const model = new PriceModel({ seed, ticksPerSecond: 400, timeAcceleration: 60, instruments: [...BENCH_CATALOGUE] });
   const pending = new Map<string, Tick>();
-  while (pending.size < CATALOGUE.length) {
+  while (pending.size < BENCH_CATALOGUE.length) {
     const quote = model.next();
     pending.set(quote.symbol, { ...quote, seq: base.seq, firstSeq: base.firstSeq, timestampUs: base.timestampUs });
   }
-  return CATALOGUE.map(([symbol]) => pending.get(symbol)!);
+  return CATALOGUE_SYMBOLS.map((symbol) => pending.get(symbol)!);
 }
 
 /** Minor units as the decimal string Coinbase sends ("95012.34"). */
