@@ -186,6 +186,11 @@ export async function startApp(options: AppServerOptions): Promise<RunningServer
     SIM_SEED: String(options.seed),
     SIM_TICKS_PER_SECOND: String(Math.max(1, options.ticksPerSecond)),
     SIM_TIME_ACCELERATION: '60',
+    // The peers publish quotes only: so does the app here (no simulated trades, hence no trade
+    // candles, and no simulated auctions or bots bidding in the background).
+    SIM_TRADE_PERCENT: '0',
+    SIM_AUCTIONS: '0',
+    SIM_BIDS_PER_SECOND: '0',
     SIM_SYMBOLS: symbolsOf(options),
     DEFLATE_ENABLED: String(options.deflateWindowBits > 0),
     DEFLATE_THRESHOLD_BYTES: '0',
