@@ -25,7 +25,7 @@ export interface PgbenchCeiling {
 
 /** pgbench from PGBENCH, PATH, or Debian's PostgreSQL packages (apt install postgresql); null when absent. */
 export function findPgbench(): string | null {
-  if (process.env.PGBENCH) return process.env.PGBENCH;
+  if (process.env.PGBENCH) return existsSync(process.env.PGBENCH) ? process.env.PGBENCH : null; // PGBENCH=none skips it
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(path.join(dir, 'pgbench'))) return path.join(dir, 'pgbench');
   const debian = '/usr/lib/postgresql';
   if (!existsSync(debian)) return null;
