@@ -18,8 +18,9 @@ function fakeConnection(fields: Partial<Connection> = {}) {
     sentSinceSweep: false,
     expiryWarned: false,
     principal: { expiresAt: null, keyId: null },
+    // Closes go through Connection.close (it sends the turn's frames first), never ws.close.
+    close: (code: number) => did.push(`close ${code}`),
     ws: {
-      close: (code: number) => did.push(`close ${code}`),
       terminate: () => did.push('terminate'),
       ping: () => did.push('ping'),
     },
