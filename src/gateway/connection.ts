@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { anonymous } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
@@ -21,12 +22,20 @@ import { socketOf } from './wire/ws-internals';
  * the per-frame requests of a corked socket were a third of the CPU, in garbage collection.
  * The slow-consumer check runs after the write, on what the client has really not taken yet.
  */
+const logger = new Logger('Connection');
 const pendingTurn: Connection[] = [];
 let flushScheduled = false;
 
 function flushTurns(): void {
   flushScheduled = false;
-  for (const connection of pendingTurn.splice(0)) connection.flushTurn();
+  for (const connection of pendingTurn.splice(0)) {
+    try {
+      connection.flushTurn();
+    } catch (error) {
+      // One connection's failure must not strand the frames of the others.
+      logger.error(`connection ${connection.id}: writing the turn's frames failed: ${(error as Error).message}`);
+    }
+  }
 }
 
 /** One symbol subscribed on one connection. */
