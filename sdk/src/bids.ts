@@ -82,13 +82,12 @@ export type BidResult = BidAcceptedResult | BidRejectedResult | BidFailedResult;
 
 /** The answer to a PlaceBid (a BidAccepted or BidRejected message) as a plain result. */
 export function bidResult(answer: ServerMessage, priceScale: number | null): BidAcceptedResult | BidRejectedResult {
-  const money = (value: number) => (priceScale === null ? '' : formatMinor(value, priceScale));
   if (answer.kind === 'bidAccepted') {
     const a = decoded(pb.BidAccepted, answer.bidAccepted);
     return {
       status: 'accepted', accepted: true, auctionId: a.auctionId, clientBidId: a.clientBidId, seq: a.seq, price: a.price, leading: a.leading,
       nextMinimum: a.nextMinimum, endTimeUs: a.endTimeUs, duplicate: a.duplicate, priceScale,
-      decimal: priceScale === null ? null : { price: money(a.price), nextMinimum: money(a.nextMinimum) },
+      decimal: priceScale === null ? null : { price: formatMinor(a.price, priceScale), nextMinimum: formatMinor(a.nextMinimum, priceScale) },
     };
   }
   const r = decoded(pb.BidRejected, answer.bidRejected);
@@ -96,7 +95,7 @@ export function bidResult(answer: ServerMessage, priceScale: number | null): Bid
     status: 'rejected', accepted: false, auctionId: r.auctionId, clientBidId: r.clientBidId, reason: r.reason,
     reasonName: (pb.BidRejectReason[r.reason] ?? String(r.reason)).replace(/^BID_REJECT_REASON_/, ''), message: r.message,
     nextMinimum: r.nextMinimum, retryable: r.retryable, duplicate: r.duplicate, priceScale,
-    decimal: priceScale === null ? null : { nextMinimum: money(r.nextMinimum) },
+    decimal: priceScale === null ? null : { nextMinimum: formatMinor(r.nextMinimum, priceScale) },
   };
 }
 
