@@ -12,15 +12,15 @@ import { pollUntil } from './support/poll';
 import { startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
+import { SDK_CLI } from './support/sdk-build';
 
 const pb = bidtape.v1;
-const CLI = path.resolve(__dirname, '..', 'sdk', 'dist', 'cli.js');
 const ITEMS = 24; // 12 quotes and 12 trades, 50 ms apart: a recording about 0.6 s long
 
 /** The CLI as a user runs it; resolves with its exit code and output. `onStderr` sees stderr as it comes. */
 function cli(args: string[], onStderr?: (text: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SDK_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type * as Sdk from '../sdk/src';
 import { createAuction } from './support/auctions';
 import { browserAvailable, launchBrowser } from './support/browser';
 import { quoteFor, startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
+import { requireBuiltSdk, SDK_BROWSER_BUNDLE } from './support/sdk-build';
 
-/** The SDK's browser bundle, as packed (`npm run sdk:build`): one classic script setting window.Bidtape. */
-const BUNDLE = path.resolve(__dirname, '..', 'sdk', 'dist', 'browser', 'bidtape-sdk.global.js');
+/** The SDK's browser bundle, as packed: one classic script setting window.Bidtape. */
+const BUNDLE = SDK_BROWSER_BUNDLE;
 
 const describeBrowser = browserAvailable() ? describe : describe.skip;
 
@@ -16,7 +15,7 @@ describeBrowser('the TypeScript SDK in a browser (headless Chromium)', () => {
   let platform: TestPlatform;
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run sdk:build`);
+    requireBuiltSdk();
     [platform, browser] = await Promise.all([startTestPlatform(), launchBrowser()]);
   });
   afterAll(async () => {

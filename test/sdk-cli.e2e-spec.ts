@@ -11,8 +11,8 @@ import { freePort } from './support/handshake';
 import { pollUntil } from './support/poll';
 import { quoteFor, startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
+import { SDK_CLI } from './support/sdk-build';
 
-const CLI = path.resolve(__dirname, '..', 'sdk', 'dist', 'cli.js');
 const ADMIN = TEST_ADMIN_TOKEN;
 const RUN = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -25,7 +25,7 @@ interface Run {
 /** Runs the CLI as a user would, asynchronously (the server lives in this process). */
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [SDK_CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 }
@@ -173,7 +173,7 @@ describe('the bidtape command-line tool', () => {
 
   it('tail runs until Ctrl-C, then closes the connection and exits 0', async () => {
     platform.market.publish(quoteFor('SOL-USD'));
-    const child = spawn(process.execPath, [CLI, 'tail', '--url', platform.wsUrl, '--symbols', 'SOL-USD'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SDK_CLI, 'tail', '--url', platform.wsUrl, '--symbols', 'SOL-USD'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -199,7 +199,7 @@ describe('the bidtape command-line tool', () => {
     ]);
 
     // The leader watching: a higher bid comes as a bid line and an outbid line, reason by name.
-    const child = spawn(process.execPath, [CLI, 'tail', '--url', platform.wsUrl, '--bidder', `cli-b-${RUN}`, '--auction', auction.id, '--count', '3'],
+    const child = spawn(process.execPath, [SDK_CLI, 'tail', '--url', platform.wsUrl, '--bidder', `cli-b-${RUN}`, '--auction', auction.id, '--count', '3'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -8,6 +8,7 @@ import { createAuction } from './support/auctions';
 import { browserAvailable, launchBrowser } from './support/browser';
 import { startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
+import { requireBuiltSdk } from './support/sdk-build';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -46,7 +47,7 @@ describe('the examples of docs/sdk.md', () => {
   const asWritten = (code: string) => code.replaceAll('localhost:3000', address());
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'sdk', 'dist', 'index.mjs'))) throw new Error('sdk/dist is missing: run npm run sdk:build');
+    requireBuiltSdk();
     // Inside the repository, so `@bidtape/sdk` resolves as a partner's project would resolve it.
     folder = mkdtempSync(path.join(ROOT, 'node_modules', '.cache-sdk-docs-'));
     platform = await startTestPlatform({ SIM_ENABLED: 'true', SIM_TRADE_PERCENT: '0' });

@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { createAuction } from './support/auctions';
 import { quoteFor, startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
+import { requireBuiltSdk, SDK_DIR } from './support/sdk-build';
 
 const run = promisify(execFile);
-const SDK = path.resolve(__dirname, '..', 'sdk');
-const SDK_VERSION = (JSON.parse(readFileSync(path.join(SDK, 'package.json'), 'utf8')) as { version: string }).version;
+const SDK_VERSION = (JSON.parse(readFileSync(path.join(SDK_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 // The application's own protobufjs, to show the SDK leaves its settings alone.
 const PROTOBUFJS_VERSION = (JSON.parse(readFileSync(require.resolve('protobufjs/package.json'), 'utf8')) as { version: string }).version;
 
@@ -58,9 +58,9 @@ describe('the @bidtape/sdk package', () => {
   let tarball: string;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(SDK, 'dist', 'index.js'))) throw new Error('sdk/dist is missing: run npm run sdk:build');
+    requireBuiltSdk();
     folder = mkdtempSync(path.join(tmpdir(), 'bidtape-sdk-'));
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', folder], { cwd: SDK });
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', folder], { cwd: SDK_DIR });
     tarball = path.join(folder, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
     const app = path.join(folder, 'app');
     await run('mkdir', ['-p', app]);
