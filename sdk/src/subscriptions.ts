@@ -28,12 +28,21 @@ export interface TickDecimals {
   askSize: string;
 }
 
-/** A tick as the iterator yields it, with its decimals. */
+/**
+ * A tick as the iterator yields it. Its decimals are worked out on first read (BigInt string
+ * arithmetic, five values): every tick passes through here, most consumers read only some.
+ */
 export function tickUpdate(tick: Tick, instrument: Instrument, epoch: string, snapshot: boolean): TickUpdate {
-  const price = (v: number) => formatMinor(v, instrument.priceScale);
-  const size = (v: number) => formatMinor(v, instrument.sizeScale);
-  const decimal = { bid: price(tick.bidPrice), ask: price(tick.askPrice), last: price(tick.lastPrice), bidSize: size(tick.bidSize), askSize: size(tick.askSize) };
-  return { symbol: tick.symbol, tick, instrument, epoch, snapshot, decimal };
+  let decimal: TickDecimals | undefined;
+  return {
+    symbol: tick.symbol, tick, instrument, epoch, snapshot,
+    get decimal(): TickDecimals {
+      const price = (v: number) => formatMinor(v, instrument.priceScale);
+      const size = (v: number) => formatMinor(v, instrument.sizeScale);
+      decimal ??= { bid: price(tick.bidPrice), ask: price(tick.askPrice), last: price(tick.lastPrice), bidSize: size(tick.bidSize), askSize: size(tick.askSize) };
+      return decimal;
+    },
+  };
 }
 
 /**
@@ -70,11 +79,8 @@ function deferred<T>() {
 function mergeUpdates(older: TickUpdate, newer: TickUpdate): TickUpdate {
   if (older.epoch !== newer.epoch) return newer; // sequence numbers of different epochs do not combine
   const firstSeq = Math.min(older.tick.firstSeq, newer.tick.firstSeq);
-  return {
-    ...newer,
-    snapshot: older.snapshot || newer.snapshot,
-    tick: firstSeq === newer.tick.firstSeq ? newer.tick : pb.Tick.create({ ...newer.tick, firstSeq }),
-  };
+  const tick = firstSeq === newer.tick.firstSeq ? newer.tick : pb.Tick.create({ ...newer.tick, firstSeq });
+  return tickUpdate(tick, newer.instrument, newer.epoch, older.snapshot || newer.snapshot);
 }
 
 /**
