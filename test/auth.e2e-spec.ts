@@ -6,6 +6,7 @@ import { bidtape } from '../src/generated/bidtape';
 import { createAuction, placeBid, withDb } from './support/auctions';
 import { docRow, protoComment } from './support/contract-text';
 import { handshake } from './support/handshake';
+import { apiKeySecret } from './support/api-keys';
 import { startTestPlatform, TEST_ADMIN_TOKEN } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
@@ -167,7 +168,9 @@ describe('authentication and authorization (real server, real sockets)', () => {
     });
     const listed = (await (await admin('GET', '')).json()) as { id: string }[];
     expect(listed.some((k) => k.id === created.id)).toBe(true);
-    expect(JSON.stringify(listed)).not.toContain(created.key.split('_')[2]); // the secret is never shown again
+    const secret = apiKeySecret(created.key);
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(listed)).not.toContain(secret); // the secret is never shown again
     const { rows } = await withDb((db) => db.query('SELECT octet_length(secret_hash) AS n FROM api_keys WHERE id = $1', [created.id]));
     expect(rows[0].n).toBe(32); // stored as a SHA-256, not the key
 
