@@ -4,6 +4,10 @@ import { quoteFor, startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 import type { Quote } from '../src/market/quote';
+import { StreamStats } from '../src/gateway/stream-stats';
+import { bidtape } from '../src/generated/bidtape';
+
+const pb = bidtape.v1;
 
 const socketOf = (client: StreamClient) => (client.ws as unknown as { _socket: Socket })._socket;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,6 +96,29 @@ describe('tick delivery (real server, real sockets)', () => {
       // Both symbols changed in each period: they travel together in one TickBatch frame.
       expect(client.of('tickBatch').length).toBeGreaterThan(0);
       expect(client.of('tickBatch').every((m) => m.tickBatch!.ticks!.length === 2)).toBe(true);
+    });
+
+    it('deflates one TickBatch per flush for all compressed connections due the same updates', async () => {
+      const symbols = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMZN', 'EUR-USD', 'GBP-USD', 'USD-JPY', 'XAU-USD'];
+      const deflate = { perMessageDeflate: { clientMaxWindowBits: 10 } };
+      const pair = [await connect(platform.wsUrl, 'bidtape.v1.proto', deflate), await connect(platform.wsUrl, 'bidtape.v1.proto', deflate)];
+      expect(pair.every((c) => c.ws.extensions.includes('permessage-deflate'))).toBe(true);
+      for (const client of pair) client.subscribe(symbols, 5);
+      await Promise.all(pair.map((c) => c.waitFor('snapshot')));
+      const stats = platform.app.get(StreamStats);
+      const offeredBefore = stats.deflateInputBytes;
+      const readBefore = pair.map((c) => socketOf(c).bytesRead);
+
+      for (const symbol of symbols) platform.market.publish(quoteFor(symbol));
+      await Promise.all(pair.map((c) => c.waitFor('tickBatch')));
+
+      const [first, second] = pair.map((c) => c.of('tickBatch')[0].tickBatch!.ticks!);
+      expect(first.map((t) => t.symbol).sort()).toEqual([...symbols].sort());
+      expect(second).toEqual(first);
+      const batchBytes = pb.ServerMessage.encode({ tickBatch: { ticks: first } }).finish().length;
+      // Deflated once, not once per connection, and smaller on the wire than the batch itself.
+      expect(stats.deflateInputBytes - offeredBefore).toBe(batchBytes);
+      pair.forEach((c, i) => expect(socketOf(c).bytesRead - readBefore[i]).toBeLessThan(batchBytes));
     });
 
     it('changes the rate and sends a fresh snapshot when a symbol is subscribed again', async () => {

@@ -118,7 +118,7 @@ export function measureWireBytes(seed: number): WireBytes {
   const encoder = new FrameEncoder({ thresholdBytes: Infinity, level: 6, memLevel: 8 }, { deflateInputBytes: 0, deflateOutputBytes: 0 });
   const tickPayload = payloadOf(encoder.tick(tick).frame(frameKind(Encoding.Proto, 0)));
   const batch = oneTickPerSymbol(seed, tick).map((t) => encoder.tick(t));
-  const batchPayload = payloadOf(encoder.tickBatchFrame(batch));
+  const batchPayload = payloadOf(encoder.tickBatch(batch).frame(frameKind(Encoding.Proto, 0)));
 
   // Socket.IO: the packet's text (behind Engine.IO's message type, 4) and its attachment.
   const [header, ...attachments] = new Encoder().encode({ type: PacketType.EVENT, nsp: '/', data: ['tick', peerPayload] });

@@ -114,7 +114,6 @@ export class Connection {
   readonly kind: number;
   /** Faults this connection asked for (InjectFaults), or null. */
   faults: FaultInjector | null = null;
-  private readonly batchable: boolean;
   private readonly socket: Socket;
   /** Frames of the current turn, not yet handed to the socket. */
   private readonly turnFrames: Buffer[] = [];
@@ -131,12 +130,11 @@ export class Connection {
   ) {
     this.socket = socketOf<Socket>(ws);
     this.kind = frameKind(encoding, deflateWindowBits);
-    this.batchable = encoding === Encoding.Proto && deflateWindowBits === 0;
   }
 
-  /** Binary, uncompressed and without injected faults: several ticks can be joined into one TickBatch frame. */
+  /** Binary and without injected faults: several ticks can be joined into one TickBatch. */
   get canBatch(): boolean {
-    return this.batchable && !this.faults;
+    return this.encoding === Encoding.Proto && !this.faults;
   }
 
   /** Whether the next inbound message may be processed: 'refuse' answers it with an error, 'close' ends the connection. */

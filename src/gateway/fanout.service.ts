@@ -117,31 +117,45 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     this.telemetry.fanoutDelaySeconds.observe(Math.max(0, nowMicros() - quote.timestampUs) / 1e6);
   }
 
+  /**
+   * Sends each subscriber of the group the changed symbols' newest state. A connection that
+   * can take batches gets them in one TickBatch; connections due the same updates share one
+   * batch message, so it is framed (and deflated) once for all of them, not once per client.
+   */
   private flush(group: RateGroup): void {
     if (!group.window.hasChanges) return;
     const updates = group.window.drain((symbol) => this.market.latest(symbol));
-    const batches = new Map<Connection, OutboundMessage[]>();
+    const messages: OutboundMessage[] = [];
+    const batched = new Map<Connection, number[]>();
     for (const { quote, firstSeq } of updates) {
       const subscribers = group.bySymbol.get(quote.symbol);
       if (!subscribers) continue;
       this.stats.conflatedUpdates += quote.seq - firstSeq;
       const message = this.encoder.tick(toTick(quote, firstSeq));
+      const index = messages.push(message) - 1;
       for (const subscription of subscribers) {
         if (subscription.lastSentSeq >= quote.seq) continue;
         subscription.lastSentSeq = quote.seq;
         const connection = subscription.connection;
         if (connection.canBatch) {
-          let batch = batches.get(connection);
-          if (!batch) batches.set(connection, (batch = []));
-          batch.push(message);
+          const indexes = batched.get(connection);
+          if (indexes) indexes.push(index);
+          else batched.set(connection, [index]);
         } else {
           connection.send(message);
         }
       }
     }
-    for (const [connection, batch] of batches) {
-      if (batch.length === 1) connection.send(batch[0]);
-      else connection.writeFrame(this.encoder.tickBatchFrame(batch));
+    const batches = new Map<string, OutboundMessage>();
+    for (const [connection, indexes] of batched) {
+      if (indexes.length === 1) {
+        connection.send(messages[indexes[0]]);
+        continue;
+      }
+      const key = indexes.join(',');
+      let batch = batches.get(key);
+      if (!batch) batches.set(key, (batch = this.encoder.tickBatch(indexes.map((i) => messages[i]))));
+      connection.send(batch);
     }
   }
 }

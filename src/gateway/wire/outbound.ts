@@ -33,10 +33,14 @@ export class OutboundMessage {
 
   constructor(
     private readonly encoder: FrameEncoder,
-    private readonly message: ServerMessageInit,
+    readonly message: ServerMessageInit,
     /** Encoded `Tick` alone, kept so ticks can be concatenated into a TickBatch. */
     readonly tickBytes?: Uint8Array,
-  ) {}
+    /** The encoded `ServerMessage`, when it was assembled from parts already encoded. */
+    encoded?: Uint8Array,
+  ) {
+    this.protoBytes = encoded;
+  }
 
   frame(kind: number): Buffer {
     return (this.frames[kind] ??= this.buildFrame(kind));
@@ -91,10 +95,10 @@ export class FrameEncoder {
     return new OutboundMessage(this, { tick }, tickBytes);
   }
 
-  /** A TickBatch frame (binary, uncompressed) assembled from already encoded ticks. */
-  tickBatchFrame(ticks: readonly OutboundMessage[]): Buffer {
-    const parts = ticks.map((t) => t.batchElement());
-    return buildServerFrame(withLengthPrefix(TAG_SERVER_TICK_BATCH, parts), OPCODE_BINARY, false);
+  /** A TickBatch of already encoded ticks, its bytes assembled from theirs. */
+  tickBatch(ticks: readonly OutboundMessage[]): OutboundMessage {
+    const encoded = withLengthPrefix(TAG_SERVER_TICK_BATCH, ticks.map((t) => t.batchElement()));
+    return new OutboundMessage(this, { tickBatch: { ticks: ticks.map((t) => t.message.tick!) } }, undefined, encoded);
   }
 
   frame(payload: Uint8Array, opcode: number, windowBits: number): Buffer {

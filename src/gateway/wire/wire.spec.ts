@@ -88,10 +88,23 @@ describe(FrameEncoder.name, () => {
 
   it('joins encoded ticks into a TickBatch without re-encoding them', async () => {
     const second = { ...tick, symbol: 'GBP-USD', seq: 3, firstSeq: 3 };
-    const frame = encoder.tickBatchFrame([encoder.tick(tick), encoder.tick(second)]);
-    const [message] = await receive([frame]);
+    const batch = encoder.tickBatch([encoder.tick(tick), encoder.tick(second)]);
+    expect(Buffer.from(batch.proto())).toEqual(Buffer.from(pb.ServerMessage.encode({ tickBatch: { ticks: [tick, second] } }).finish()));
+    const [message] = await receive([batch.frame(frameKind(Encoding.Proto, 0))]);
     const decoded = pb.ServerMessage.decode(message.data);
     expect(decoded.tickBatch!.ticks!.map((t) => pb.Tick.toObject(t as never))).toEqual([tick, second]);
+  });
+
+  it('deflates a TickBatch once for every connection with that window', async () => {
+    const symbols = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMZN', 'EUR-USD', 'GBP-USD', 'USD-JPY', 'XAU-USD'];
+    const batch = encoder.tickBatch(symbols.map((symbol, i) => encoder.tick({ ...tick, symbol, seq: 100 + i, firstSeq: 100 + i })));
+    const kind = frameKind(Encoding.Proto, 10);
+    const compressed = batch.frame(kind);
+    expect(compressed).toBe(batch.frame(kind));
+    expect(compressed[0] & 0x40).toBe(0x40);
+    expect(compressed.length).toBeLessThan(batch.proto().length);
+    const [inflated] = await receive([compressed], 10);
+    expect(pb.ServerMessage.decode(inflated.data).tickBatch!.ticks!.map((t) => t.symbol)).toEqual(symbols);
   });
 
   it('writes the protobuf JSON mapping on the JSON subprotocol, compressed above the threshold', async () => {
