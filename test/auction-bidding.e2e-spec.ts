@@ -69,6 +69,23 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     expect((await placeBid(client, auction.id, 1000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_NOT_ALLOWED);
   });
 
+  it('decides bids in arrival order while several batches are in flight', async () => {
+    const auction = await createAuction(platform.url, { startingPrice: 1000 });
+    const alice = await bidder(unique('alice'));
+    const bob = await bidder(unique('bob'));
+    // Each bid exactly the next minimum after the one before (0.50 steps): only arrival order accepts all.
+    // One per turn, so they spread over many batches (2 in flight by default).
+    const amounts = Array.from({ length: 20 }, (_, i) => 1000 + 50 * i); // the 0.50 band ends at 20.00
+    const answers = [];
+    for (const [i, amount] of amounts.entries()) {
+      answers.push(placeBid(i % 2 ? bob : alice, auction.id, amount));
+      await new Promise((r) => setImmediate(r));
+    }
+    const results = await Promise.all(answers);
+    expect(results.map((r) => r.rejected?.reason ?? null)).toEqual(amounts.map(() => null));
+    expect(results.map((r) => r.accepted!.seq)).toEqual(amounts.map((_, i) => i + 1));
+  });
+
   it('answers a resent client bid id with the original answer, also after a reconnect, and stores one bid', async () => {
     const auction = await createAuction(platform.url);
     const handle = unique('alice');

@@ -12,9 +12,9 @@ const AUCTION_COLUMNS = `
   l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
 
 /**
- * Every statement of the bidding hot path, in one place. A batch of bids for one auction
- * is one transaction: lock the auction row (the arbiter between app processes), look up
- * earlier answers, insert the decided bids and every decision, update the book.
+ * Every statement of the bidding hot path, in one place. A batch of bids (for any auctions)
+ * is one transaction: lock the auction rows (the arbiter between app processes), look up
+ * earlier answers, then write the decided bids, every decision and the books at once.
  */
 @Injectable()
 export class AuctionRepository {
@@ -94,70 +94,61 @@ export class AuctionRepository {
     });
   }
 
-  async insertBids(tx: QueryRunner, rows: BidRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Writes a batch's plan in one statement (one round trip): the decided bids, every decision,
+   * and the new books. Data-modifying CTEs always run to completion, referenced or not. A
+   * decision stored concurrently by another process fails on pk_bid_decisions.
+   */
+  async writePlan(tx: QueryRunner, plan: { bids: BidRow[]; decisions: DecisionRow[]; books: { auction: LockedAuction; lastSeq: number }[] }): Promise<void> {
+    const { bids, decisions, books } = plan;
+    if (bids.length === 0 && decisions.length === 0 && books.length === 0) return;
     await tx.query(
-      `INSERT INTO bids (auction_id, seq, bidder_id, kind, amount, max_amount, client_bid_id, received_at,
-                         price_after, leads, next_minimum, end_at_after, extended)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::varchar[], $5::bigint[], $6::bigint[], $7::varchar[],
-                            $8::timestamptz[], $9::bigint[], $10::boolean[], $11::bigint[], $12::timestamptz[], $13::boolean[])`,
-      [
-        rows.map((r) => r.auctionId),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.bidderId),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.amount),
-        rows.map((r) => r.maxAmount),
-        rows.map((r) => r.clientBidId),
-        rows.map((r) => new Date(r.receivedAt)),
-        rows.map((r) => r.priceAfter),
-        rows.map((r) => r.leading),
-        rows.map((r) => r.nextMinimum),
-        rows.map((r) => new Date(r.endAtAfter)),
-        rows.map((r) => r.extended),
-      ],
-    );
-  }
-
-  /** One decision per (bidder, client bid id); a concurrent duplicate fails on pk_bid_decisions. */
-  async insertDecisions(tx: QueryRunner, rows: DecisionRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO bid_decisions (bidder_id, client_bid_id, auction_id, amount, max_amount, accepted, seq, reason, next_minimum, received_at)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::bigint[], $5::bigint[], $6::boolean[], $7::bigint[], $8::varchar[],
-                            $9::bigint[], $10::timestamptz[])`,
-      [
-        rows.map((r) => r.bidderId),
-        rows.map((r) => r.clientBidId),
-        rows.map((r) => r.auctionId),
-        rows.map((r) => r.amount),
-        rows.map((r) => r.maxAmount),
-        rows.map((r) => r.accepted),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.reason),
-        rows.map((r) => r.nextMinimum),
-        rows.map((r) => new Date(r.receivedAt)),
-      ],
-    );
-  }
-
-  /** Writes the new books of several auctions in one statement. */
-  async updateBooks(tx: QueryRunner, changed: { auction: LockedAuction; lastSeq: number }[]): Promise<void> {
-    if (changed.length === 0) return;
-    await tx.query(
-      `UPDATE auctions a SET current_price = u.price, leader_id = u.leader, leader_max = u.leader_max, bid_count = u.bids,
+      `WITH new_bids AS (
+         INSERT INTO bids (auction_id, seq, bidder_id, kind, amount, max_amount, client_bid_id, received_at,
+                           price_after, leads, next_minimum, end_at_after, extended)
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::varchar[], $5::bigint[], $6::bigint[], $7::varchar[],
+                              $8::timestamptz[], $9::bigint[], $10::boolean[], $11::bigint[], $12::timestamptz[], $13::boolean[])
+       ), new_decisions AS (
+         INSERT INTO bid_decisions (bidder_id, client_bid_id, auction_id, amount, max_amount, accepted, seq, reason, next_minimum, received_at)
+         SELECT * FROM unnest($14::uuid[], $15::varchar[], $16::uuid[], $17::bigint[], $18::bigint[], $19::boolean[], $20::bigint[],
+                              $21::varchar[], $22::bigint[], $23::timestamptz[])
+       )
+       UPDATE auctions a SET current_price = u.price, leader_id = u.leader, leader_max = u.leader_max, bid_count = u.bids,
               last_seq = u.last_seq, end_at = u.end_at, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::bigint[], $5::int[], $6::bigint[], $7::timestamptz[])
+         FROM unnest($24::uuid[], $25::bigint[], $26::uuid[], $27::bigint[], $28::int[], $29::bigint[], $30::timestamptz[])
               AS u(id, price, leader, leader_max, bids, last_seq, end_at)
         WHERE a.id = u.id`,
       [
-        changed.map((c) => c.auction.id),
-        changed.map((c) => c.auction.book.currentPrice),
-        changed.map((c) => c.auction.book.leaderId),
-        changed.map((c) => c.auction.book.leaderMax),
-        changed.map((c) => c.auction.book.bidCount),
-        changed.map((c) => c.lastSeq),
-        changed.map((c) => new Date(c.auction.book.endAt)),
+        bids.map((r) => r.auctionId),
+        bids.map((r) => r.seq),
+        bids.map((r) => r.bidderId),
+        bids.map((r) => r.kind),
+        bids.map((r) => r.amount),
+        bids.map((r) => r.maxAmount),
+        bids.map((r) => r.clientBidId),
+        bids.map((r) => new Date(r.receivedAt)),
+        bids.map((r) => r.priceAfter),
+        bids.map((r) => r.leading),
+        bids.map((r) => r.nextMinimum),
+        bids.map((r) => new Date(r.endAtAfter)),
+        bids.map((r) => r.extended),
+        decisions.map((r) => r.bidderId),
+        decisions.map((r) => r.clientBidId),
+        decisions.map((r) => r.auctionId),
+        decisions.map((r) => r.amount),
+        decisions.map((r) => r.maxAmount),
+        decisions.map((r) => r.accepted),
+        decisions.map((r) => r.seq),
+        decisions.map((r) => r.reason),
+        decisions.map((r) => r.nextMinimum),
+        decisions.map((r) => new Date(r.receivedAt)),
+        books.map((c) => c.auction.id),
+        books.map((c) => c.auction.book.currentPrice),
+        books.map((c) => c.auction.book.leaderId),
+        books.map((c) => c.auction.book.leaderMax),
+        books.map((c) => c.auction.book.bidCount),
+        books.map((c) => c.lastSeq),
+        books.map((c) => new Date(c.auction.book.endAt)),
       ],
     );
   }

@@ -33,3 +33,28 @@ describe(KeyedBatcher.name, () => {
     await expect(bad).rejects.toThrow('database down');
   });
 });
+
+describe(`${KeyedBatcher.name} with several batches in flight`, () => {
+  it('starts the next batch while one commits, never more than the limit', async () => {
+    const batches: string[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const batcher = new KeyedBatcher<string, string, string>(
+      2,
+      async (_key, items) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        batches.push(items);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return items;
+      },
+      2,
+    );
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((i) => batcher.submit('k', i)));
+    expect(results).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(batches).toEqual([['a'], ['b'], ['c', 'd'], ['e', 'f']]);
+    expect(maxInFlight).toBe(2);
+    expect(batcher.isIdle('k')).toBe(true);
+  });
+});

@@ -1,30 +1,39 @@
+interface Waiting<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Queue<T, R> {
+  items: Waiting<T, R>[];
+  inFlight: number;
+}
+
 /**
- * Group commit for one key: items submitted while a batch is being committed wait and
- * form the next batch. One batch per key is in flight at a time, so bids of one auction
- * are decided in arrival order, and a hot auction pays one commit per batch, not per bid.
+ * Group commit for one key: items submitted while batches are being committed wait and form
+ * the next batch. At most `maxInFlight` batches per key run at once; with more than one, the
+ * process callback itself keeps whatever order matters (the bid path orders its row locks and
+ * its answers by batch). A hot key pays one commit per batch, not per item.
  */
 export class KeyedBatcher<K, T, R> {
-  private readonly queues = new Map<K, { items: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] }>();
+  private readonly queues = new Map<K, Queue<T, R>>();
 
   constructor(
     private readonly maxBatch: number,
     private readonly process: (key: K, items: T[]) => Promise<R[]>,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(key: K, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let queue = this.queues.get(key);
-      if (queue) {
-        queue.items.push({ item, resolve, reject });
-        return;
-      }
-      queue = { items: [{ item, resolve, reject }] };
-      this.queues.set(key, queue);
-      void this.drain(key, queue);
+      if (!queue) this.queues.set(key, (queue = { items: [], inFlight: 0 }));
+      queue.items.push({ item, resolve, reject });
+      this.startBatches(key, queue);
     });
   }
 
-  /** Keys with bids queued or being committed. */
+  /** Keys with items queued or being committed. */
   get busyKeys(): number {
     return this.queues.size;
   }
@@ -33,16 +42,24 @@ export class KeyedBatcher<K, T, R> {
     return !this.queues.has(key);
   }
 
-  private async drain(key: K, queue: { items: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] }) {
-    while (queue.items.length > 0) {
+  private startBatches(key: K, queue: Queue<T, R>): void {
+    while (queue.inFlight < this.maxInFlight && queue.items.length > 0) {
       const batch = queue.items.splice(0, this.maxBatch);
-      try {
-        const results = await this.process(key, batch.map((b) => b.item));
-        batch.forEach((b, i) => b.resolve(results[i]));
-      } catch (error) {
-        batch.forEach((b) => b.reject(error));
-      }
+      queue.inFlight++;
+      void this.run(key, batch).then(() => {
+        queue.inFlight--;
+        if (queue.items.length > 0) this.startBatches(key, queue);
+        else if (queue.inFlight === 0) this.queues.delete(key);
+      });
     }
-    this.queues.delete(key);
+  }
+
+  private async run(key: K, batch: Waiting<T, R>[]): Promise<void> {
+    try {
+      const results = await this.process(key, batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(results[i]));
+    } catch (error) {
+      batch.forEach((b) => b.reject(error));
+    }
   }
 }

@@ -7,6 +7,7 @@ import { AuctionRepository } from './auction.repository';
 import type { BidderIdentity, BidOutcome, PlaceBidRequest } from './auction.types';
 import { BidRateLimit } from '../limits/shared-limits';
 import { KeyedBatcher } from './bid-batcher';
+import { BatchTurn } from './batch-turn';
 import { isUuid } from './domain/ids';
 import { planBatch, rejected } from './domain/batch-plan';
 import type { BatchPlan, PendingBid } from './domain/batch-plan';
@@ -19,7 +20,7 @@ const ALL_AUCTIONS = 'all';
 
 /**
  * Places bids durably. Bids are queued in arrival order and committed in batches (group
- * commit): while one transaction commits, the next batch gathers. A batch is one transaction
+ * commit): while batches commit (BID_BATCHES_IN_FLIGHT at once), the next gathers. A batch is one transaction
  * that locks the rows of the auctions it touches (in id order), plans every decision with the
  * pure planner (domain/batch-plan.ts) in arrival order, and writes the plan. A bid is answered only after its batch committed.
  * The locked rows, not this process's memory, are the source of truth, so several app
@@ -31,6 +32,7 @@ export class BiddingService {
   private readonly batcher: KeyedBatcher<typeof ALL_AUCTIONS, PendingBid, BidOutcome>;
   private readonly pendingByAuction = new Map<string, number>();
   private draining = false;
+  private lastTurn = BatchTurn.FIRST;
 
   constructor(
     private readonly repository: AuctionRepository,
@@ -41,7 +43,8 @@ export class BiddingService {
   ) {
     // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
     // cost is shared whether the bids crowd one hot auction or spread over thousands.
-    this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (_all, bids) => this.commitBatch(bids));
+    // Several batches in flight overlap one's commit (the WAL flush) with the next one's work.
+    this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (_all, bids) => this.commitBatch(bids), config.env.BID_BATCHES_IN_FLIGHT);
   }
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
@@ -73,10 +76,25 @@ export class BiddingService {
     return !this.pendingByAuction.has(auctionId);
   }
 
+  /**
+   * One batch, possibly while earlier ones still commit. Two orders are kept across batches:
+   * a batch asks for its row locks only once the batch before holds its own (so on an auction
+   * both touch, the earlier bids are decided first; the row lock then makes the later batch
+   * wait for that commit), and it announces and answers only after the batch before has.
+   */
   private async commitBatch(bids: PendingBid[]): Promise<BidOutcome[]> {
+    const turn = this.nextTurn();
     try {
-      return await this.tryCommit(bids, 1);
+      const plan = await this.tryCommit(bids, turn, 1);
+      await turn.predecessorDelivered;
+      if (!plan) return bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
+      for (const [auctionId, committed] of plan.committed) {
+        this.events.emit('auction.bids.committed', { auctionId, records: committed.records, outbids: committed.outbids });
+      }
+      return plan.outcomes;
     } finally {
+      turn.locked();
+      turn.delivered();
       for (const { request } of bids) {
         const left = (this.pendingByAuction.get(request.auctionId) ?? 1) - 1;
         if (left > 0) this.pendingByAuction.set(request.auctionId, left);
@@ -85,32 +103,37 @@ export class BiddingService {
     }
   }
 
-  private async tryCommit(bids: PendingBid[], attempt: number): Promise<BidOutcome[]> {
+  private nextTurn(): BatchTurn {
+    const turn = new BatchTurn(this.lastTurn);
+    this.lastTurn = turn;
+    return turn;
+  }
+
+  /** The committed plan, or null when the batch could not be committed (every bid is answered retryable). */
+  private async tryCommit(bids: PendingBid[], turn: BatchTurn, attempt: number): Promise<BatchPlan | null> {
     try {
       const endTimer = this.telemetry.bidCommitSeconds.startTimer();
-      const result = await this.repository.transaction((tx) => this.decideBatch(tx, bids));
+      const plan = await this.repository.transaction((tx) => this.decideBatch(tx, bids, turn));
       endTimer();
       this.telemetry.bidBatchSize.observe(bids.length);
-      for (const [auctionId, committed] of result.committed) {
-        this.events.emit('auction.bids.committed', { auctionId, records: committed.records, outbids: committed.outbids });
-      }
-      return result.outcomes;
+      return plan;
     } catch (error) {
-      // Another process stored one of these client bid ids first: decide again, it is now a duplicate.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) return this.tryCommit(bids, 2);
+      // Another process stored one of these client bid ids first: decide again, it is now a
+      // duplicate. (Its locks are taken again after any later batch of ours that got them meanwhile.)
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) return this.tryCommit(bids, turn, 2);
       this.logger.error(`bid batch of ${bids.length} failed: ${(error as Error).message}`);
-      return bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
+      return null;
     }
   }
 
   /** One transaction: lock the touched auctions, read earlier decisions, plan (pure), write the plan. */
-  private async decideBatch(tx: QueryRunner, bids: PendingBid[]): Promise<BatchPlan> {
-    const auctions = await this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]);
+  private async decideBatch(tx: QueryRunner, bids: PendingBid[], turn: BatchTurn): Promise<BatchPlan> {
+    await turn.predecessorLocked;
+    const auctions = await this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]).finally(() => turn.locked());
     const earlier = await this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
     const plan = planBatch(auctions, earlier, bids);
-    await this.repository.insertBids(tx, plan.bids);
-    await this.repository.insertDecisions(tx, plan.decisions);
-    await this.repository.updateBooks(tx, plan.books);
+    await this.repository.writePlan(tx, plan);
     return plan;
   }
 }
+
