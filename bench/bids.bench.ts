@@ -61,10 +61,12 @@ async function main(): Promise<number> {
         `${config.bidders} bidders per variant, ${config.seconds} s windows, ${config.auctions} auctions spread, open loop ${config.rate} bids/s; ` +
         `${cpus.length} CPUs shared by the apps, PostgreSQL and the bench`,
     );
-    const variants: Variant[] = [
-      { name: 'group commit', tag: 'g', batchMax: config.batchMax },
-      { name: 'one tx per bid', tag: 'o', batchMax: 1 },
-    ];
+    const variants = (
+      [
+        { name: 'group commit', tag: 'g', batchMax: config.batchMax },
+        { name: 'one tx per bid', tag: 'o', batchMax: 1 },
+      ] satisfies Variant[]
+    ).filter((v) => config.variants.includes(v.tag === 'g' ? 'group' : 'one'));
     // One after the other: the first start runs the migrations.
     for (const variant of variants) {
       const app = await startApp(variant, appDir, database.url);

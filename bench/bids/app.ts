@@ -95,7 +95,8 @@ export async function startAppOnDatabase(appDir: string, databaseUrl: string, en
   delete childEnv.EMBEDDED_PG_DIR;
   delete childEnv.EMBEDDED_PG_PORT;
   const child = track(
-    spawn(process.execPath, [path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv }),
+    // BENCH_APP_NODE_ARGS: extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (as in the capacity bench).
+    spawn(process.execPath, [...(process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(appDir, 'dist', 'src', 'main.js')], { cwd: appDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv }),
   );
   try {
     const echo = echoTo(what);

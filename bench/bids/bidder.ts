@@ -1,7 +1,7 @@
 /**
  * One bench bidder: a WebSocket connection opened with its own bidder handle, speaking the
  * binary protocol. It correlates answers to its bids by request id and remembers, per auction,
- * what its own answers (and outbid notices) told it: the next minimum and whether it leads.
+ * what its own answers and outbid notices told it: the next minimum and whether it leads.
  */
 import * as protobuf from 'protobufjs/minimal';
 import WebSocket from 'ws';
@@ -144,7 +144,10 @@ export class Bidder {
     const message = pb.ServerMessage.decode(data);
     if (message.outbid) {
       const view = this.views.get(message.outbid.auctionId ?? '');
-      if (view) view.leading = false;
+      if (view) {
+        view.leading = false;
+        view.next = Math.max(view.next, Number(message.outbid.nextMinimum ?? 0));
+      }
       return;
     }
     const answer = message.bidAccepted ?? message.bidRejected;

@@ -5,6 +5,9 @@
 
 export const SCENARIO_KEYS = ['hot-closed', 'spread-closed', 'hot-open', 'spread-open'] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
+/** `group`: group commit (BENCH_BATCH_MAX); `one`: the baseline, one transaction per bid. */
+export const VARIANT_KEYS = ['group', 'one'] as const;
+export type VariantKey = (typeof VARIANT_KEYS)[number];
 
 export interface BidsBenchConfig {
   /** WebSocket connections per variant, each its own bidder handle. */
@@ -25,6 +28,8 @@ export interface BidsBenchConfig {
   batchMax: number;
   /** Scenarios to run, in this order. */
   scenarios: ScenarioKey[];
+  /** Variants to run; without the baseline the ratio goals are not reported. */
+  variants: VariantKey[];
   /** Give up on answers still missing this long after a window ended, seconds. */
   drainTimeoutSeconds: number;
   /** A window in which other processes used more CPU than this (% of one core) is run again. */
@@ -71,6 +76,17 @@ const SETTINGS: Setting[] = [
       });
     },
   },
+  {
+    env: 'BENCH_VARIANTS',
+    help: `comma list of ${VARIANT_KEYS.join(',')} (group commit, one tx per bid) (all)`,
+    parse: (raw, config) => {
+      config.variants = raw.split(',').map((s) => {
+        const key = VARIANT_KEYS.find((k) => k === s.trim());
+        if (!key) throw new Error(`unknown variant "${s}"; known: ${VARIANT_KEYS.join(', ')}`);
+        return key;
+      });
+    },
+  },
   { env: 'BENCH_MAX_BACKGROUND', help: 'rerun a window if other processes used more CPU, % of a core (25)', parse: (r, c) => (c.maxBackgroundPercent = numberIn('BENCH_MAX_BACKGROUND', r, 0, 10_000, false)) },
   { env: 'BENCH_RETRIES', help: 'extra attempts for a disturbed window, after waiting (up to 10 s) for a quiet machine (2)', parse: (r, c) => (c.retries = numberIn('BENCH_RETRIES', r, 0, 10, true)) },
   { env: 'BENCH_RETRY_BUDGET_SECONDS', help: 'total time for extra attempts and their waits, s (45)', parse: (r, c) => (c.retryBudgetSeconds = numberIn('BENCH_RETRY_BUDGET_SECONDS', r, 0, 3600, false)) },
@@ -88,6 +104,7 @@ export function defaultConfig(): BidsBenchConfig {
     seed: 42,
     batchMax: 500,
     scenarios: [...SCENARIO_KEYS],
+    variants: [...VARIANT_KEYS],
     drainTimeoutSeconds: 60,
     maxBackgroundPercent: 25,
     retries: 2,

@@ -182,9 +182,10 @@ async function drain(bidders: Bidder[], done: () => boolean, deadline: number): 
 }
 
 /**
- * Every bidder bids its known next minimum (its last answer's next minimum; the starting price
- * before any) on the hot auction or a random one of many, waits for the answer and bids again.
- * A bidder told ALREADY_LEADING waits 2–5 ms first.
+ * Every bidder bids its known next minimum (its last answer's or outbid notice's next minimum;
+ * the starting price before any) on the hot auction or a random one of many, waits for the
+ * answer and bids again. Told BELOW_MINIMUM, it bids the named next minimum on the same auction
+ * once at once, as a bidder out to win does; told ALREADY_LEADING, it waits 2–5 ms first.
  */
 export async function closedLoop(context: RunContext): Promise<ScenarioRun> {
   const { bidders, auctionIds, tag } = context;
@@ -198,11 +199,14 @@ export async function closedLoop(context: RunContext): Promise<ScenarioRun> {
   const loops = bidders.map(async (bidder, index) => {
     const random = bidderRandom(context.seed, tag, index);
     try {
+      let rebidOn: string | undefined;
       while (performance.now() < end && !bidder.lost) {
-        const auctionId = auctionIds.length === 1 ? auctionIds[0] : auctionIds[Math.floor(random() * auctionIds.length)];
+        const auctionId = rebidOn ?? (auctionIds.length === 1 ? auctionIds[0] : auctionIds[Math.floor(random() * auctionIds.length)]);
         sent++;
         const answer = await bidder.bid(auctionId, tag);
         collector.add(answer);
+        // Bidding to win: outbid at once, by the next valid bid the rejection named (once per pick).
+        rebidOn = !rebidOn && answer.reason === Reason.BID_REJECT_REASON_BELOW_MINIMUM ? auctionId : undefined;
         if (!answer.accepted && answer.reason === Reason.BID_REJECT_REASON_ALREADY_LEADING) await sleep(2 + random() * 3);
       }
     } finally {
