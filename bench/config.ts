@@ -7,10 +7,22 @@ import os from 'node:os';
 /** The fan-out bench's variants. */
 export const VARIANT_NAMES = ['bare-ws off', 'bare-ws on', 'bidtape off', 'bidtape on'] as const;
 /**
- * Every server the phases can run: the capacity bench adds Socket.IO as a peer, and its
- * throttled phase the naive throttling baseline (bench/naive-throttle-server.ts).
+ * Every server the phases can run: the capacity bench adds Socket.IO as a peer, for its
+ * throttled and mix phases the naive throttling baseline (bench/naive-throttle-server.ts), for
+ * its deflate phase the bare batch loop (bench/bare-batch-server.ts), for its json phase
+ * bidtape and the bare loop speaking bidtape.v1.json, and for its slow phase the app with its
+ * own slow-consumer limits (`bidtape policy`).
  */
-export const ALL_VARIANT_NAMES = [...VARIANT_NAMES, 'socket.io', 'naive throttle'] as const;
+export const ALL_VARIANT_NAMES = [
+  ...VARIANT_NAMES,
+  'socket.io',
+  'naive throttle',
+  'bare batch off',
+  'bare batch on',
+  'bidtape json',
+  'bare-ws json',
+  'bidtape policy',
+] as const;
 export type VariantName = (typeof ALL_VARIANT_NAMES)[number];
 /**
  * Order of the throughput rounds: each goal pair (bidtape off vs bare-ws off, bidtape on
@@ -91,15 +103,18 @@ export const num =
     assign(config, key, value);
   };
 
-/** `--variants=bare-ws-off,socket.io`: a name with `-` for its space, or as printed. */
-export function variantsSetting<C extends PhaseConfig>(names: readonly VariantName[], byDefault: string): Setting<C> {
+/** A variant as `--variants` takes it: `-` for each space (`bare-batch-on`). */
+export const variantFlag = (variant: VariantName) => variant.replace(/ /g, '-');
+
+/** `--variants=bare-ws-off,socket.io`: a name with `-` for its spaces, or as printed. */
+export function variantsSetting<C extends PhaseConfig>(names: readonly VariantName[], byDefault: string, help = `comma list of ${names.map(variantFlag).join(',')}`): Setting<C> {
   return {
     env: 'BENCH_VARIANTS',
     flag: 'variants',
-    help: `comma list of ${names.map((v) => v.replace(' ', '-')).join(',')} (${byDefault})`,
+    help: `${help} (${byDefault})`,
     parse: (raw, config) => {
       config.variants = raw.split(',').map((v) => {
-        const name = names.find((n) => n.replace(' ', '-') === v.trim() || n === v.trim());
+        const name = names.find((n) => variantFlag(n) === v.trim() || n === v.trim());
         if (!name) throw new Error(`unknown variant "${v}"; known: ${names.join(', ')}`);
         return name;
       });
@@ -119,6 +134,7 @@ export function phaseSettings<C extends PhaseConfig>(): Setting<C>[] {
     { env: 'BENCH_MAX_BACKGROUND', flag: 'max-background', help: 'rerun a window if other processes used more CPU, % of a core (15)', parse: num('maxBackgroundPercent', 0) },
     { env: 'BENCH_RETRIES', flag: 'retries', help: 'extra attempts for a disturbed window (2)', parse: int('retries', 0) },
     { env: 'BENCH_RETRY_BUDGET_SECONDS', flag: 'retry-budget', help: 'total time for extra attempts per run, s (60)', parse: num('retryBudgetSeconds', 0) },
+    { env: 'BENCH_WINDOW_BITS', flag: 'window-bits', help: 'deflate window bits of the on variants (10)', parse: int<C>('windowBits', 9, 15) },
     {
       env: 'BENCH_PIN',
       flag: 'pin',
@@ -145,7 +161,6 @@ export const SETTINGS: Setting<BenchConfig>[] = [
   { env: 'BENCH_LATENCY_SAMPLE_EVERY', flag: 'latency-sample-every', help: 'same, latency phase (1: all)', parse: int('latencySampleEvery', 1) },
   { env: 'BENCH_SETTLE_SECONDS', flag: 'settle', help: 'settle time around the RSS readings, s (1.5)', parse: num('settleSeconds', 0) },
   variantsSetting<BenchConfig>(VARIANT_NAMES, 'all'),
-  { env: 'BENCH_WINDOW_BITS', flag: 'window-bits', help: 'deflate window bits of the on variants (10)', parse: int('windowBits', 9, 15) },
 ];
 
 /** Defaults of the phases' settings. */

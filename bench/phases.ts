@@ -2,10 +2,10 @@
  * The phases run against each server variant, each on a freshly started server with a
  * fresh client harness:
  *  - memory: no ticks; server RSS before and after N clients connect and subscribe.
- *  - load (the fan-out bench's latency and throughput phases, the capacity bench's rates and
- *    its throttled phase): an offered tick rate over some symbols, subscribed at some
- *    max_rate; delivered updates/s, server CPU per delivered update, receive time minus
- *    publish time per decoded tick.
+ *  - load (the fan-out bench's latency and throughput phases, every phase of the capacity
+ *    bench): an offered tick rate over some symbols, subscribed at some max_rate, by one or
+ *    several client groups; delivered updates/s, server CPU per delivered update, receive
+ *    time minus publish time per decoded tick.
  */
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -13,11 +13,20 @@ import path from 'node:path';
 import { trackPgDataDir, trackTempDir } from './children';
 import type { PhaseConfig, VariantName } from './config';
 import { Harness } from './harness';
-import type { Connected, WindowReport } from './harness-protocol';
-import { backgroundSince, cpuUseSince, markCpu, pinToCpus, processTable, rssBytes, sampleRss, sleep } from './proc';
-import type { Background, CpuUse } from './proc';
+import type { ClientGroup, ClientProtocol, Connected, WindowReport } from './harness-protocol';
+import { backgroundSince, cpuUseSince, markCpu, pinToCpus, processTable, rssBytes, sampleRss, sendQueuesByPeer, sleep } from './proc';
+import type { Background, CpuUse, SendQueue } from './proc';
 import type { RunningServer, ServerOptions } from './servers';
-import { freePort, scrapeCounters, snapshotApp, startApp, startBareServer, startNaiveThrottleServer, startSocketIoServer } from './servers';
+import {
+  freePort,
+  scrapeCounters,
+  snapshotApp,
+  startApp,
+  startBareBatchServer,
+  startBareServer,
+  startNaiveThrottleServer,
+  startSocketIoServer,
+} from './servers';
 
 export interface MemoryResult {
   subscribed: number;
@@ -35,6 +44,8 @@ export interface LoadShape {
   maxRate?: number;
   /** Updates each client should receive per second; default: the offered ticks/s. */
   expectedPerClient?: number;
+  /** Client classes, each with its own figures in the window report; default one of all clients. */
+  groups?: ClientGroup[];
 }
 
 export interface LoadResult {
@@ -50,6 +61,8 @@ export interface LoadResult {
   /** Server CPU microseconds per delivered message over the window. */
   serverCpuMicrosPerMessage: number;
   serverRssEndBytes: number;
+  /** The kernel's send queues of the server's connections right after the window, by client address. */
+  serverSendQueues: Record<string, SendQueue>;
   /** Everything else that ran during the window: other tenants' work, kernel threads. */
   background: Background;
   /** Background above the limit in every attempt: this figure is less trustworthy. */
@@ -63,6 +76,8 @@ export interface LoadResult {
     deflateOutputBytes: number;
     /** Garbage-collection time, % of the window. */
     gcPercent: number;
+    /** Slow-consumer actions since the server started (warm-up included), by kind. */
+    slowConsumerActions: { warn: number; recover: number; close: number };
   };
 }
 
@@ -78,6 +93,13 @@ export interface PhaseContext<C extends PhaseConfig = PhaseConfig> {
 }
 
 const isApp = (variant: VariantName) => variant.startsWith('bidtape');
+/** `… on`: permessage-deflate offered by the clients and enabled on the server. */
+const deflates = (variant: VariantName) => variant.endsWith(' on');
+
+function clientProtocol(variant: VariantName): ClientProtocol {
+  if (variant === 'socket.io') return 'socketio';
+  return variant.endsWith(' json') ? 'json' : 'bidtape';
+}
 
 /**
  * A temp dir with the log and, when a bidtape variant is to run, a snapshot of the built
@@ -108,13 +130,33 @@ function startServer(variant: VariantName, ticksPerSecond: number, context: Phas
     ticksPerSecond,
     symbols: shape.symbols,
     seed: context.config.seed,
-    deflateWindowBits: variant.endsWith(' on') ? context.config.windowBits : 0,
+    deflateWindowBits: deflates(variant) ? context.config.windowBits : 0,
+    encoding: clientProtocol(variant) === 'json' ? 'json' : 'proto',
   };
-  if (variant === 'socket.io') return startSocketIoServer(options);
-  if (variant === 'naive throttle') return startNaiveThrottleServer(options);
-  return isApp(variant)
-    ? startApp({ ...options, appDir: context.appDir, pgDataDir: context.pgDataDir, pgPort: context.pgPort })
-    : startBareServer(options);
+  switch (variant) {
+    case 'socket.io':
+      return startSocketIoServer(options);
+    case 'naive throttle':
+      return startNaiveThrottleServer(options);
+    case 'bare batch off':
+    case 'bare batch on':
+      return startBareBatchServer(options);
+    case 'bare-ws off':
+    case 'bare-ws on':
+    case 'bare-ws json':
+      return startBareServer(options);
+    case 'bidtape off':
+    case 'bidtape on':
+    case 'bidtape json':
+    case 'bidtape policy':
+      return startApp({
+        ...options,
+        appDir: context.appDir,
+        pgDataDir: context.pgDataDir,
+        pgPort: context.pgPort,
+        slowConsumerLimits: variant === 'bidtape policy' ? 'app defaults' : 'out of the way',
+      });
+  }
 }
 
 async function withServerAndClients<T>(
@@ -136,13 +178,14 @@ async function withServerAndClients<T>(
     const connect = async () => {
       const connected = await harness!.connect({
         url: server.wsUrl,
-        protocol: variant === 'socket.io' ? 'socketio' : 'bidtape',
+        protocol: clientProtocol(variant),
         clients: config.clients,
-        deflateWindowBits: variant.endsWith(' on') ? config.windowBits : 0,
+        deflateWindowBits: deflates(variant) ? config.windowBits : 0,
         concurrency: config.connectConcurrency,
         timeoutMs: config.connectTimeoutSeconds * 1000,
         symbols: shape.symbols,
         maxRate: shape.maxRate,
+        groups: shape.groups,
       });
       const failed = connected.failed > 0 ? `, ${connected.failed} failed (${connected.firstError})` : '';
       context.log(`    ${connected.subscribed} clients subscribed in ${connected.seconds.toFixed(1)} s${failed}`);
@@ -193,6 +236,7 @@ export function runLoadPhase(
     await sleep(config.seconds * 1000);
     const window = await harness.stop();
     const serverCpu = cpuUseSince(server.pid, cpuMark);
+    const serverSendQueues = sendQueuesByPeer(Number(new URL(server.wsUrl).port));
     // Our own groups: the server (and its PostgreSQL), the harness, and this runner.
     const background = backgroundSince(processes, [server.pid, harness.pid, process.pid]);
     const countersAfter = server.httpUrl ? await scrapeCounters(server.httpUrl) : undefined;
@@ -208,6 +252,7 @@ export function runLoadPhase(
       serverCpu,
       serverCpuMicrosPerMessage: ((serverCpu.percent / 100) * 1e6) / window.ticksPerSecond,
       serverRssEndBytes: rssBytes(server.pid),
+      serverSendQueues,
       background,
       disturbed: background.percent > config.maxBackgroundPercent,
       attempts: 1,
@@ -216,10 +261,17 @@ export function runLoadPhase(
         deflateInputBytes: delta('bidtape_deflate_input_bytes_total'),
         deflateOutputBytes: delta('bidtape_deflate_output_bytes_total'),
         gcPercent: (delta('gc_seconds') / countersSeconds) * 100,
+        slowConsumerActions: {
+          warn: slowConsumerActions(countersAfter, 'warn'),
+          recover: slowConsumerActions(countersAfter, 'recover'),
+          close: slowConsumerActions(countersAfter, 'close'),
+        },
       },
     };
   });
 }
+
+const slowConsumerActions = (counters: Record<string, number>, action: string) => counters[`bidtape_slow_consumer_actions_total{action="${action}"}`] ?? 0;
 
 /**
  * A load phase, run again (on a fresh server) while other processes on the machine used

@@ -172,3 +172,34 @@ export function pinToCpus(pid: number, cpus: string): void {
     throw new Error(`taskset could not pin pid ${pid} to CPU ${cpus} (${(error as Error).message}); BENCH_PIN=off runs unpinned`);
   }
 }
+
+export interface SendQueue {
+  sockets: number;
+  /** Bytes in the kernel's send queues of those sockets: not yet sent or not yet acknowledged. */
+  bytes: number;
+}
+
+/**
+ * The kernel's send queues of the established TCP connections on a local port, summed by
+ * peer address (`ss`); empty when `ss` cannot be run. What a server has queued in its own
+ * memory beyond these is not visible here (its RSS is).
+ */
+export function sendQueuesByPeer(port: number): Record<string, SendQueue> {
+  let output: string;
+  try {
+    output = execFileSync('ss', ['-tnH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+  } catch {
+    return {};
+  }
+  const byPeer: Record<string, SendQueue> = {};
+  for (const line of output.split('\n')) {
+    // With a state filter the columns are Recv-Q, Send-Q, local address:port, peer address:port.
+    const [, sendQueue, , peer] = line.trim().split(/\s+/);
+    if (!peer) continue;
+    const address = peer.slice(0, peer.lastIndexOf(':'));
+    const entry = (byPeer[address] ??= { sockets: 0, bytes: 0 });
+    entry.sockets++;
+    entry.bytes += Number(sendQueue);
+  }
+  return byPeer;
+}

@@ -40,6 +40,9 @@ export const thousands = (n: number | undefined) =>
 
 const deliveredOf = (load: LoadResult) => load.window.ticksPerSecond;
 
+/** The server's CPU over the window as the tables print it: total (user+system), % of a core. */
+export const serverCpuText = (load: LoadResult) => `${fixed(load.serverCpu.percent)} (${fixed(load.serverCpu.userPercent)}+${fixed(load.serverCpu.systemPercent)})`;
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -120,7 +123,7 @@ export function formatReport(results: Results, config: BenchConfig): string {
         name,
         (atOfferedRate(r) ? '≥ ' : '') + thousands(deliveredMedian(r)),
         `${thousands(Math.min(...rounds))}–${thousands(Math.max(...rounds))}`,
-        `${fixed(tp.serverCpu.percent)} (${fixed(tp.serverCpu.userPercent)}+${fixed(tp.serverCpu.systemPercent)})`,
+        serverCpuText(tp),
         `${fixed(tp.window.cpuPercent)} (${fixed(tp.window.cpuUserPercent)}+${fixed(tp.window.cpuSystemPercent)})`,
         fixed(tp.serverCpu.machineSoftirqPercent),
         fixed(tp.background.percent),

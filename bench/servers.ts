@@ -1,8 +1,8 @@
 /**
  * The servers under test, each started as its own child process on loopback: the bare `ws`
- * baseline (bench/bare-ws-server.ts), the naive throttling baseline
- * (bench/naive-throttle-server.ts), the Socket.IO peer (bench/socketio-server.ts) and the
- * real app (dist/src/main.js).
+ * baseline (bench/bare-ws-server.ts), the bare batch loop (bench/bare-batch-server.ts), the
+ * naive throttling baseline (bench/naive-throttle-server.ts), the Socket.IO peer
+ * (bench/socketio-server.ts) and the real app (dist/src/main.js).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,7 +13,7 @@ import { stopChild, track } from './children';
 
 export const ROOT = path.resolve(__dirname, '..');
 
-/** Per-connection queue limits given to the app: high enough never to act during a run. */
+/** Per-connection queue limits given to the app unless told otherwise: high enough never to act during a run. */
 export const SLOW_CONSUMER_SOFT_BYTES = 256 * 1024 * 1024;
 export const SLOW_CONSUMER_HARD_BYTES = 1024 * 1024 * 1024;
 
@@ -25,6 +25,8 @@ export interface ServerOptions {
   seed: number;
   /** permessage-deflate window bits; 0 turns compression off. */
   deflateWindowBits: number;
+  /** What the bare `ws` loop sends (the app speaks each client's subprotocol); default proto. */
+  encoding?: 'proto' | 'json';
 }
 
 export interface RunningServer {
@@ -127,18 +129,27 @@ const peerTickEnv = (options: ServerOptions) => ({
   BARE_SYMBOLS: symbolsOf(options),
 });
 
+/** bench/peer-server.ts: `ws`'s per-client permessage-deflate, or none. */
+const peerDeflateEnv = (options: ServerOptions) => ({
+  BARE_DEFLATE: String(options.deflateWindowBits > 0),
+  BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
+});
+
+const streamUrl = (port: string) => `ws://127.0.0.1:${port}/v1/stream`;
+
 export function startBareServer(options: ServerOptions): Promise<RunningServer> {
-  const env = {
-    ...peerTickEnv(options),
-    BARE_DEFLATE: String(options.deflateWindowBits > 0),
-    BARE_WINDOW_BITS: String(options.deflateWindowBits || 15),
-  };
-  return startPeer('bare-ws-server.ts', 'bare-ws server', env, (port) => `ws://127.0.0.1:${port}/v1/stream`);
+  const env = { ...peerTickEnv(options), ...peerDeflateEnv(options), BARE_ENCODING: options.encoding ?? 'proto' };
+  return startPeer('bare-ws-server.ts', 'bare-ws server', env, streamUrl);
+}
+
+/** The bare batch loop: one TickBatch of the changed symbols per flush, sent to every client. */
+export function startBareBatchServer(options: ServerOptions): Promise<RunningServer> {
+  return startPeer('bare-batch-server.ts', 'bare batch server', { ...peerTickEnv(options), ...peerDeflateEnv(options) }, streamUrl);
 }
 
 /** The naive throttling baseline: one timer per (client, symbol) subscription, one frame per update. */
 export function startNaiveThrottleServer(options: ServerOptions): Promise<RunningServer> {
-  return startPeer('naive-throttle-server.ts', 'naive throttle server', peerTickEnv(options), (port) => `ws://127.0.0.1:${port}/v1/stream`);
+  return startPeer('naive-throttle-server.ts', 'naive throttle server', peerTickEnv(options), streamUrl);
 }
 
 /** The Socket.IO peer (bench/socketio-server.ts); its clients speak Engine.IO over this URL. */
@@ -156,6 +167,11 @@ export interface AppServerOptions extends ServerOptions {
   appDir: string;
   pgDataDir: string;
   pgPort: number;
+  /**
+   * The slow-consumer limits: `out of the way` (the default; the policy never acts, as the
+   * bare loop has none) or the app's own defaults (src/config/config.schema.ts).
+   */
+  slowConsumerLimits?: 'out of the way' | 'app defaults';
 }
 
 /**
@@ -202,6 +218,11 @@ export async function startApp(options: AppServerOptions): Promise<RunningServer
     // Every bench client comes from 127.0.0.1.
     MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   };
+  if (options.slowConsumerLimits === 'app defaults') {
+    // Neither ours nor any from the calling shell: the app's own.
+    delete env.SLOW_CONSUMER_SOFT_BYTES;
+    delete env.SLOW_CONSUMER_HARD_BYTES;
+  }
   delete env.DATABASE_URL; // always the app's own embedded PostgreSQL in the temp dir
   const child = track(
     // BENCH_APP_NODE_ARGS: extra node flags for the app only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -228,15 +249,16 @@ export async function startApp(options: AppServerOptions): Promise<RunningServer
 }
 
 /**
- * The app's counters from /metrics: `bidtape_*_total` without labels, and the garbage
- * collector's time summed over GC kinds as `gc_seconds`.
+ * The app's counters from /metrics: `bidtape_*_total`, a labelled one under its name with its
+ * labels (`bidtape_slow_consumer_actions_total{action="warn"}`), and the garbage collector's
+ * time summed over GC kinds as `gc_seconds`.
  */
 export async function scrapeCounters(httpUrl: string): Promise<Record<string, number>> {
   const response = await fetch(`${httpUrl}/metrics`);
   const text = await response.text();
   const counters: Record<string, number> = { gc_seconds: 0 };
   for (const line of text.split('\n')) {
-    const total = /^(bidtape_[a-z_]+_total) (\S+)$/.exec(line);
+    const total = /^(bidtape_[a-z_]+_total(?:\{[^}]*\})?) (\S+)$/.exec(line);
     if (total) counters[total[1]] = Number(total[2]);
     const gc = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
     if (gc) counters.gc_seconds += Number(gc[1]);

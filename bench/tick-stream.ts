@@ -1,6 +1,6 @@
 /**
- * The ticks of the bench's peer servers (bare-ws-server.ts, socketio-server.ts,
- * naive-throttle-server.ts): the app's seeded PriceModel (BTC-USD only unless told otherwise),
+ * The ticks of the bench's peer servers (bare-ws-server.ts, bare-batch-server.ts,
+ * socketio-server.ts, naive-throttle-server.ts): the app's seeded PriceModel (BTC-USD only unless told otherwise),
  * each tick stamped at publish and encoded once as a `ServerMessage { tick }`, paced like
  * src/simulator/simulator.service.ts. The peers take it from here, so they offer the same
  * ticks at the same moments.
@@ -10,6 +10,7 @@
  * BARE_SYMBOLS (comma list of catalogue symbols; default BTC-USD).
  */
 import { bidtape } from '../src/generated/bidtape';
+import type { InstrumentInfo } from '../src/market/quote';
 import { PriceModel } from '../src/simulator/price-model';
 import type { SimulatedInstrument } from '../src/simulator/price-model';
 import { DEFAULT_PRICE_PROFILES } from '../src/simulator/price-profiles';
@@ -21,23 +22,36 @@ const pb = bidtape.v1;
 const PACE_MS = 5;
 const MAX_BACKLOG_SECONDS = 0.25;
 
-/** The catalogue as migrations/1795386468840-CreateInstruments.ts seeds it, in its order. */
-export const BENCH_CATALOGUE: readonly SimulatedInstrument[] = (
-  [
-    ['BTC-USD', 2, 8, 1000],
-    ['ETH-USD', 2, 8, 100000],
-    ['SOL-USD', 2, 6, 1000],
-    ['AAPL', 2, 0, 1],
-    ['MSFT', 2, 0, 1],
-    ['NVDA', 2, 0, 1],
-    ['TSLA', 2, 0, 1],
-    ['AMZN', 2, 0, 1],
-    ['EUR-USD', 5, 0, 1000],
-    ['GBP-USD', 5, 0, 1000],
-    ['USD-JPY', 3, 0, 1000],
-    ['XAU-USD', 2, 2, 1],
-  ] as const
-).map(([symbol, priceScale, sizeScale, lotSize]) => ({ symbol, priceScale, tickSize: 1, sizeScale, lotSize, profile: DEFAULT_PRICE_PROFILES[symbol] }));
+/**
+ * The catalogue as the migrations seed it (1795386468840-CreateInstruments.ts, and the
+ * candle sources of 1796212800000-AddPublishersAndCandles.ts), in its order.
+ */
+const CATALOGUE_ROWS = [
+  ['BTC-USD', 'Bitcoin / US Dollar', 2, 8, 1000, 'USD', 'trades'],
+  ['ETH-USD', 'Ether / US Dollar', 2, 8, 100000, 'USD', 'trades'],
+  ['SOL-USD', 'Solana / US Dollar', 2, 6, 1000, 'USD', 'trades'],
+  ['AAPL', 'Apple Inc.', 2, 0, 1, 'USD', 'trades'],
+  ['MSFT', 'Microsoft Corporation', 2, 0, 1, 'USD', 'trades'],
+  ['NVDA', 'NVIDIA Corporation', 2, 0, 1, 'USD', 'trades'],
+  ['TSLA', 'Tesla, Inc.', 2, 0, 1, 'USD', 'trades'],
+  ['AMZN', 'Amazon.com, Inc.', 2, 0, 1, 'USD', 'trades'],
+  ['EUR-USD', 'Euro / US Dollar', 5, 0, 1000, 'USD', 'quotes'],
+  ['GBP-USD', 'British Pound / US Dollar', 5, 0, 1000, 'USD', 'quotes'],
+  ['USD-JPY', 'US Dollar / Japanese Yen', 3, 0, 1000, 'JPY', 'quotes'],
+  ['XAU-USD', 'Gold / US Dollar', 2, 2, 1, 'USD', 'trades'],
+] as const;
+
+/** The catalogue as the app's instruments service holds it (what its snapshots describe). */
+export const BENCH_INSTRUMENTS: readonly InstrumentInfo[] = CATALOGUE_ROWS.map(
+  ([symbol, displayName, priceScale, sizeScale, lotSize, quoteCurrency, candleSource]) => ({
+    symbol, displayName, priceScale, tickSize: 1, sizeScale, lotSize, quoteCurrency, candleSource,
+  }),
+);
+
+/** The same instruments as the simulator's price model takes them. */
+export const BENCH_CATALOGUE: readonly SimulatedInstrument[] = BENCH_INSTRUMENTS.map(({ symbol, priceScale, tickSize, sizeScale, lotSize }) => ({
+  symbol, priceScale, tickSize, sizeScale, lotSize, profile: DEFAULT_PRICE_PROFILES[symbol],
+}));
 
 export const CATALOGUE_SYMBOLS: readonly string[] = BENCH_CATALOGUE.map((i) => i.symbol);
 export const BENCH_INSTRUMENT = BENCH_CATALOGUE[0];
@@ -64,6 +78,31 @@ function instrumentsOf(symbols: readonly string[]): SimulatedInstrument[] {
 export function encodeTickMessage(tick: bidtape.v1.ITick): Uint8Array {
   return pb.ServerMessage.encode({ tick }).finish();
 }
+
+/**
+ * A tick as `bidtape.v1.json` sends it (the protobuf JSON mapping: fields in field order,
+ * 64-bit integers as decimal strings), made the way a bare `ws` service would: one
+ * JSON.stringify of a plain object.
+ */
+export function tickJsonText(tick: bidtape.v1.ITick): string {
+  const int64 = (value: unknown) => String(value);
+  return JSON.stringify({
+    tick: {
+      symbol: tick.symbol,
+      seq: int64(tick.seq),
+      firstSeq: int64(tick.firstSeq),
+      bidPrice: int64(tick.bidPrice),
+      askPrice: int64(tick.askPrice),
+      bidSize: int64(tick.bidSize),
+      askSize: int64(tick.askSize),
+      lastPrice: int64(tick.lastPrice),
+      timestampUs: int64(tick.timestampUs),
+    },
+  });
+}
+
+/** What a peer gets for each tick: its `ServerMessage { tick }` bytes, its symbol and the tick. */
+export type PublishTick = (message: Uint8Array, symbol: string, tick: bidtape.v1.ITick) => void;
 
 export class TickStream {
   private readonly model: PriceModel;
@@ -94,8 +133,8 @@ export class TickStream {
     return encodeTickMessage(this.nextTick());
   }
 
-  /** Hands each tick (its bytes and symbol) to `publish` as it falls due, from now on; later calls do nothing. */
-  start(publish: (message: Uint8Array, symbol: string) => void): void {
+  /** Hands each tick to `publish` as it falls due, from now on; later calls do nothing. */
+  start(publish: PublishTick): void {
     const { ticksPerSecond } = this.options;
     if (this.started || ticksPerSecond <= 0) return;
     this.started = true;
@@ -107,7 +146,7 @@ export class TickStream {
       if (due - published > backlogLimit) published = due - backlogLimit;
       for (; published < due; published++) {
         const tick = this.nextTick();
-        publish(encodeTickMessage(tick), tick.symbol!);
+        publish(encodeTickMessage(tick), tick.symbol!, tick);
       }
     }, PACE_MS);
   }
