@@ -1,13 +1,18 @@
 /**
- * Capacity benchmark (`npm run bench:capacity`): server CPU per delivered message at several
- * offered tick rates, bidtape next to two peers (the bare `ws` loop and Socket.IO), all
- * through the same client harness with the same ticks. Each rate runs every variant back to
- * back on a fresh server, the order reversed at every other rate. Prints the table, the goal
- * checks, where each variant stops keeping up, and the bytes per tick on the wire next to a
- * Coinbase `ticker` message; writes everything to bench/results/capacity-<timestamp>.json.
- * `--phase=throttled` runs the throttled phase instead (capacity/throttled.ts): 12 symbols at
- * each max_rate, bidtape against the naive one-timer-per-subscription baseline, written to
- * bench/results/capacity-throttled-<timestamp>.json.
+ * Capacity benchmark (`npm run bench:capacity`): server CPU per delivered message, bidtape
+ * next to the servers a user would pick instead, all through the same client harness with
+ * the same ticks. Each phase is a sweep of load phases, every variant on a fresh server at
+ * each point (bench/capacity/sweep.ts), and prints a table and its goal checks:
+ *  - rates (default; capacity/rates.ts): BTC-USD at several offered rates, against the bare
+ *    `ws` loop and Socket.IO; written to bench/results/capacity-<timestamp>.json;
+ *  - throttled (capacity/throttled.ts): 12 symbols at each max_rate, against one timer per
+ *    subscription;
+ *  - deflate (capacity/deflate.ts): the same 12-symbol batches with permessage-deflate off and
+ *    on, against the bare batch loop with ws's per-client deflate;
+ *  - json (capacity/json.ts): the JSON subprotocol, against the bare loop sending JSON text;
+ *  - mix (capacity/mix.ts): 5 % every-update clients among throttled ones;
+ *  - slow (capacity/slow.ts): 5 % clients reading slowly, and the fast clients' latency;
+ * each of the others written to bench/results/capacity-<phase>-<timestamp>.json.
  * See docs/performance.md ("Capacity"); `--help` lists the settings.
  *
  *   npm run bench:capacity
@@ -16,36 +21,28 @@
  */
 import path from 'node:path';
 import { installSignalHandlers, runBench } from './children';
-import { CAPACITY_SETTINGS, COMMAND, loadCapacityConfig, sampleEvery } from './capacity/config';
-import type { CapacityConfig } from './capacity/config';
-import { capacityGoals, formatCapacity, formatWireBytes, keepingUp } from './capacity/report';
-import type { CapacityPoint } from './capacity/report';
-import { runThrottled } from './capacity/throttled';
-import { formatThrottled, throttledGoal } from './capacity/throttled-report';
-import { measureWireBytes } from './capacity/wire-bytes';
+import { CAPACITY_SETTINGS, COMMAND, loadCapacityConfig } from './capacity/config';
+import type { CapacityPhase } from './capacity/config';
+import { deflatePhase } from './capacity/deflate';
+import { jsonPhase } from './capacity/json';
+import { mixPhase } from './capacity/mix';
+import { ratesPhase } from './capacity/rates';
+import { slowPhase } from './capacity/slow';
+import type { CapacityPhaseRunner } from './capacity/sweep';
+import { throttledPhase } from './capacity/throttled';
 import { usage } from './config';
-import { preparePhaseContext, runLoadPhaseSettled } from './phases';
-import type { PhaseContext } from './phases';
-import { APP_SETTINGS, gitState, thousands, writeResultsFile } from './report';
+import { preparePhaseContext } from './phases';
+import { APP_SETTINGS, gitState, writeResultsFile } from './report';
 import { ROOT } from './servers';
 
-async function runRates(context: PhaseContext<CapacityConfig>): Promise<CapacityPoint[]> {
-  const { config } = context;
-  const points: CapacityPoint[] = [];
-  for (const [index, rate] of config.rates.entries()) {
-    // Every other rate in reverse, so a slow drift of the machine does not land on one variant.
-    const order = index % 2 ? [...config.variants].reverse() : config.variants;
-    for (const variant of order) {
-      context.log(`${variant}: ${rate} ticks/s × ${config.clients} clients`);
-      const load = await runLoadPhaseSettled(variant, rate, sampleEvery(rate, config), context);
-      const share = (load.window.ticksPerSecond / load.offeredMessagesPerSecond) * 100;
-      context.log(`    ${thousands(load.window.ticksPerSecond)} msg/s delivered (${share.toFixed(1)} % of offered), ${load.serverCpuMicrosPerMessage.toFixed(2)} µs server CPU per message`);
-      points.push({ rate, variant, load });
-    }
-  }
-  // The table reads rate by rate, variants in the configured order.
-  return points.sort((a, b) => a.rate - b.rate || config.variants.indexOf(a.variant) - config.variants.indexOf(b.variant));
-}
+const PHASES: Record<CapacityPhase, CapacityPhaseRunner> = {
+  rates: ratesPhase,
+  throttled: throttledPhase,
+  deflate: deflatePhase,
+  json: jsonPhase,
+  mix: mixPhase,
+  slow: slowPhase,
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -58,26 +55,14 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const git = gitState();
   const context = await preparePhaseContext(config, startedAt);
+  const phase = PHASES[config.phase];
   const pin = config.pin ? `server on CPU ${config.pin.server}, clients on CPU ${config.pin.client}` : 'not pinned';
-  const load =
-    config.phase === 'throttled'
-      ? `12 symbols at ${config.throttledTickRate} ticks/s; max_rate ${config.maxRates.join(', ')}`
-      : `rates ${config.rates.join(', ')} ticks/s`;
-  context.log(`${config.variants.join(', ')}; ${config.clients} clients; ${load}; ${config.seconds} s windows; ${pin}`);
-  let file: string;
-  if (config.phase === 'throttled') {
-    const points = await runThrottled(context);
-    const goal = throttledGoal(points);
-    console.log(`\n${formatThrottled(points, config, goal)}`);
-    file = writeResultsFile(ROOT, startedAt, { git, config, appSettings: APP_SETTINGS, points, goal }, 'capacity-throttled-');
-  } else {
-    const wire = measureWireBytes(config.seed);
-    const points = await runRates(context);
-    const goals = capacityGoals(points);
-    const summary = keepingUp(points, config.variants);
-    console.log(`\n${formatCapacity(points, config, goals, summary)}\n\n${formatWireBytes(wire)}`);
-    file = writeResultsFile(ROOT, startedAt, { git, config, appSettings: APP_SETTINGS, points, goals, keepingUp: summary, wireBytes: wire }, 'capacity-');
-  }
+  context.log(`${config.phase} phase: ${config.variants.join(', ')}; ${config.clients} clients; ${phase.describe(config)}; ${config.seconds} s windows; ${pin}`);
+  const { report, results } = await phase.run(context);
+  console.log(`\n${report}`);
+  // The rates phase keeps the file name it had before the other phases came.
+  const prefix = config.phase === 'rates' ? 'capacity-' : `capacity-${config.phase}-`;
+  const file = writeResultsFile(ROOT, startedAt, { git, config, appSettings: APP_SETTINGS, ...results }, prefix);
   console.log(`\nResults: ${path.relative(ROOT, file)} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
 }
 

@@ -7,38 +7,36 @@
  * the throttle allows, and server CPU per delivered update.
  */
 import type { VariantName } from '../config';
-import type { LoadShape, PhaseContext } from '../phases';
-import { runLoadPhaseSettled } from '../phases';
-import { thousands } from '../report';
 import { CATALOGUE_SYMBOLS } from '../tick-stream';
+import { formatThrottled, throttledGoal } from './throttled-report';
 import type { CapacityConfig } from './config';
-import type { CapacityPoint } from './report';
+import { sweep } from './sweep';
+import type { CapacityPhaseRunner, SweepPoint } from './sweep';
 
-/** Update frames each client gets per second: the app joins a flush into one, the baseline sends one per update. */
-const framesPerClient = (variant: VariantName, maxRate: number) => (variant === 'naive throttle' ? CATALOGUE_SYMBOLS.length * maxRate : maxRate);
+/** Update frames a client gets per second: the app joins a flush into one, the naive server sends one per update. */
+export const framesPerClient = (variant: VariantName, maxRate: number) => (variant === 'naive throttle' ? CATALOGUE_SYMBOLS.length * maxRate : maxRate);
 
 /**
- * Runs each max_rate against each variant (the order reversed at every other rate); a point's
- * `rate` is the max_rate.
+ * The 12 symbols at the throttled tick rate, every client subscribed to all of them at each
+ * max_rate (the throttled and deflate phases); a point's `rate` is the max_rate.
  */
-export async function runThrottled(context: PhaseContext<CapacityConfig>): Promise<CapacityPoint[]> {
-  const { config } = context;
+export function twelveSymbolPoints(config: CapacityConfig, maxRates: readonly number[]): SweepPoint[] {
   const symbols = [...CATALOGUE_SYMBOLS];
-  const points: CapacityPoint[] = [];
-  for (const [index, maxRate] of config.maxRates.entries()) {
-    const order = index % 2 ? [...config.variants].reverse() : config.variants;
-    const shape: LoadShape = { symbols, maxRate, expectedPerClient: symbols.length * maxRate };
-    for (const variant of order) {
-      context.log(`${variant}: ${config.clients} clients × ${symbols.length} symbols at max_rate ${maxRate}, ${config.throttledTickRate} ticks/s offered`);
-      const sampleEvery = Math.max(1, Math.round(framesPerClient(variant, maxRate) / config.decodeRate));
-      const load = await runLoadPhaseSettled(variant, config.throttledTickRate, sampleEvery, context, shape);
-      const share = (load.window.ticksPerSecond / load.offeredMessagesPerSecond) * 100;
-      context.log(
-        `    ${thousands(load.window.ticksPerSecond)} updates/s delivered (${share.toFixed(1)} % of expected) in ${thousands(load.window.updateFramesPerSecond)} frames/s, ` +
-          `${load.serverCpuMicrosPerMessage.toFixed(2)} µs server CPU per update`,
-      );
-      points.push({ rate: maxRate, variant, load });
-    }
-  }
-  return points.sort((a, b) => a.rate - b.rate || config.variants.indexOf(a.variant) - config.variants.indexOf(b.variant));
+  return maxRates.map((maxRate) => ({
+    rate: maxRate,
+    ticksPerSecond: config.throttledTickRate,
+    shape: () => ({ symbols, maxRate, expectedPerClient: symbols.length * maxRate }),
+    sampleEvery: (variant) => Math.max(1, Math.round(framesPerClient(variant, maxRate) / config.decodeRate)),
+    describe: `${config.clients} clients × ${symbols.length} symbols at max_rate ${maxRate}, ${config.throttledTickRate} ticks/s offered`,
+  }));
 }
+
+export const throttledPhase: CapacityPhaseRunner = {
+  describe: (config) => `12 symbols at ${config.throttledTickRate} ticks/s; max_rate ${config.maxRates.join(', ')}`,
+  async run(context) {
+    const { config } = context;
+    const points = await sweep(context, twelveSymbolPoints(config, config.maxRates));
+    const goal = throttledGoal(points);
+    return { report: formatThrottled(points, config, goal), results: { points, goal } };
+  },
+};

@@ -2,15 +2,18 @@
  * Bytes per tick on the wire, computed from real encodings (no network): bidtape's tick frame
  * and TickBatch frame as the gateway's FrameEncoder builds them, the peers' `ServerMessage`
  * bytes (tick-stream.ts), Socket.IO's two frames as socket.io-parser encodes a broadcast, and
- * the same values as a Coinbase Exchange `ticker` JSON message.
+ * the same values as a Coinbase Exchange `ticker` JSON message. Also, for the deflate and json
+ * phases, a 12-symbol subscribe Snapshot and TickBatch raw and deflated, and a tick as JSON.
  */
+import { randomUUID } from 'node:crypto';
 import { Encoder, PacketType } from 'socket.io-parser';
+import { instrumentMessage } from '../../src/gateway/market-messages';
 import { FrameEncoder, frameKind } from '../../src/gateway/wire/outbound';
 import { Encoding } from '../../src/gateway/wire/subprotocol';
 import type { bidtape } from '../../src/generated/bidtape';
 import { PriceModel } from '../../src/simulator/price-model';
 import { TICK_HEADER_PREFIX } from '../socketio-client';
-import { BENCH_CATALOGUE, BENCH_INSTRUMENT, CATALOGUE_SYMBOLS, encodeTickMessage, TickStream } from '../tick-stream';
+import { BENCH_CATALOGUE, BENCH_INSTRUMENT, BENCH_INSTRUMENTS, CATALOGUE_SYMBOLS, encodeTickMessage, tickJsonText, TickStream } from '../tick-stream';
 
 type Tick = bidtape.v1.ITick;
 
@@ -53,6 +56,22 @@ function oneTickPerSymbol(seed: number, base: Tick): Tick[] {
     pending.set(quote.symbol, { ...quote, seq: base.seq, firstSeq: base.firstSeq, timestampUs: base.timestampUs });
   }
   return CATALOGUE_SYMBOLS.map((symbol) => pending.get(symbol)!);
+}
+
+/**
+ * The newest tick of each catalogue symbol after a stretch of the stream at `ticksPerSecond`,
+ * each with its own seq and publish time (spaced as that rate spaces them): what a flush
+ * carries in a run, where the fields differ from tick to tick as much as deflate will see.
+ */
+function flushOfTicks(seed: number, ticksPerSecond: number): Tick[] {
+  const stream = new TickStream({ ticksPerSecond, seed, timeAcceleration: 60, symbols: CATALOGUE_SYMBOLS });
+  const startUs = sampleTick(seed).timestampUs as number;
+  const newest = new Map<string, Tick>();
+  for (let i = 0; i < 12_000 || newest.size < CATALOGUE_SYMBOLS.length; i++) {
+    const tick = stream.nextTick();
+    newest.set(tick.symbol!, { ...tick, timestampUs: startUs + Math.round((i * 1e6) / ticksPerSecond) });
+  }
+  return CATALOGUE_SYMBOLS.map((symbol) => newest.get(symbol)!);
 }
 
 /** Minor units as the decimal string Coinbase sends ("95012.34"). */
@@ -107,15 +126,22 @@ function size(message: string, payloads: number[], ticks = 1): WireSize {
   return { message, frames: payloads.length / ticks, payloadBytes: payloads, headerBytes, ticks, bytesPerTick: total / ticks };
 }
 
-export function measureWireBytes(seed: number): WireBytes {
+/** A BTC-USD tick well into the stream: seq and timestamps as long as in a run. */
+function sampleTick(seed: number): Tick {
   const stream = new TickStream({ ticksPerSecond: 400, seed, timeAcceleration: 60 });
-  // A tick well into the stream: seq and timestamps as long as in a run.
   for (let i = 0; i < 1000; i++) stream.nextTick();
-  const tick = stream.nextTick();
+  return stream.nextTick();
+}
+
+/** The gateway's encoder with the app's deflate level and memory (DEFLATE_LEVEL 6, DEFLATE_MEM_LEVEL 8). */
+const frameEncoder = (thresholdBytes: number) => new FrameEncoder({ thresholdBytes, level: 6, memLevel: 8 }, { deflateInputBytes: 0, deflateOutputBytes: 0 });
+
+export function measureWireBytes(seed: number): WireBytes {
+  const tick = sampleTick(seed);
   const peerPayload = Buffer.from(encodeTickMessage(tick));
 
   // Deflate off, as in the bench's `bidtape off`.
-  const encoder = new FrameEncoder({ thresholdBytes: Infinity, level: 6, memLevel: 8 }, { deflateInputBytes: 0, deflateOutputBytes: 0 });
+  const encoder = frameEncoder(Infinity);
   const tickPayload = payloadOf(encoder.tick(tick).frame(frameKind(Encoding.Proto, 0)));
   const batch = oneTickPerSymbol(seed, tick).map((t) => encoder.tick(t));
   const batchPayload = payloadOf(encoder.tickBatch(batch).frame(frameKind(Encoding.Proto, 0)));
@@ -137,5 +163,63 @@ export function measureWireBytes(seed: number): WireBytes {
     ],
     coinbaseJson,
     samePayloadAsPeers: tickPayload.equals(peerPayload),
+  };
+}
+
+export interface DeflatedSize {
+  message: string;
+  /** The whole frame, header included, deflate off. */
+  rawFrameBytes: number;
+  /** The same message as the gateway sends it on a connection with this window (raw if deflating did not shrink it). */
+  deflatedFrameBytes: number;
+  windowBits: number;
+}
+
+/**
+ * What a connection subscribed to the 12 catalogue symbols gets first, the subscribe reply's
+ * Snapshot (each symbol's instrument, latest tick and epoch, as the subscription service
+ * builds it), and per flush, a TickBatch of one tick per symbol: raw and deflated as the
+ * gateway's FrameEncoder frames them (threshold 0, no context takeover).
+ */
+export function measureDeflatedSizes(seed: number, windowBits: number, ticksPerSecond: number): DeflatedSize[] {
+  const ticks = flushOfTicks(seed, ticksPerSecond);
+  const epoch = randomUUID();
+  const snapshot = {
+    requestId: 1,
+    symbols: BENCH_INSTRUMENTS.map((instrument, i) => ({ instrument: instrumentMessage(instrument), latest: ticks[i], epoch })),
+  };
+  const encoder = frameEncoder(0);
+  const sizes = (message: string, outbound: ReturnType<FrameEncoder['message']>): DeflatedSize => ({
+    message,
+    rawFrameBytes: outbound.frame(frameKind(Encoding.Proto, 0)).length,
+    deflatedFrameBytes: outbound.frame(frameKind(Encoding.Proto, windowBits)).length,
+    windowBits,
+  });
+  return [
+    sizes(`subscribe Snapshot of ${snapshot.symbols.length} symbols`, encoder.message({ snapshot })),
+    sizes(`TickBatch of ${ticks.length} ticks (one per symbol)`, encoder.message({ tickBatch: { ticks } })),
+  ];
+}
+
+export interface JsonBytes {
+  /** bidtape's tick frame in each subprotocol, header included. */
+  protoFrameBytes: number;
+  jsonFrameBytes: number;
+  /** The JSON text bidtape sends for the tick. */
+  json: string;
+  /** The bare JSON loop's text (tick-stream.ts, tickJsonText) is byte for byte bidtape's. */
+  bareSameAsBidtape: boolean;
+}
+
+export function measureJsonBytes(seed: number): JsonBytes {
+  const tick = sampleTick(seed);
+  const outbound = frameEncoder(Infinity).tick(tick);
+  const jsonFrame = outbound.frame(frameKind(Encoding.Json, 0));
+  const json = payloadOf(jsonFrame).toString();
+  return {
+    protoFrameBytes: outbound.frame(frameKind(Encoding.Proto, 0)).length,
+    jsonFrameBytes: jsonFrame.length,
+    json,
+    bareSameAsBidtape: json === tickJsonText(tick),
   };
 }
