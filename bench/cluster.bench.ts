@@ -11,6 +11,7 @@
  *
  *   npm run bench:cluster
  *   CLUSTER_BENCH_CLIENTS=200 CLUSTER_BENCH_SECONDS=3 CLUSTER_BENCH_CONNECTIONS=3000 npm run bench:cluster   # smoke
+ *   CLUSTER_BENCH_PHASES=connections npm run bench:cluster   # only the connection-count phase
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -31,6 +32,11 @@ const LATENCY_RATE = Number(env.CLUSTER_BENCH_LATENCY_RATE ?? 10); // ticks/s: �
 const THROUGHPUT_RATE = Number(env.CLUSTER_BENCH_THROUGHPUT_RATE ?? 300);
 const ROUNDS = Number(env.CLUSTER_BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(env.CLUSTER_BENCH_CONNECTIONS ?? 50_000);
+/** `load` (latency, throughput, Redis), `connections`, or both (the default). */
+const PHASES = new Set((env.CLUSTER_BENCH_PHASES ?? 'load,connections').split(',').map((p) => p.trim()));
+/** Issue #12: 50,000 subscribed connections at most 12 KiB of gateway RSS each. */
+const CONNECTIONS_GOAL = 50_000;
+const RSS_PER_CONNECTION_GOAL_KIB = 12;
 const CONNECTION_GATEWAYS = 3;
 /** Sockets per client process: under the 20,000 descriptors one process may hold here. */
 const PER_HARNESS = 12_500;
@@ -47,6 +53,7 @@ interface Context {
   appDir: string;
   databaseUrl: string;
   redisUrl: string;
+  redisPort: number;
   redisPid: number;
   log(line: string): void;
 }
@@ -229,67 +236,84 @@ async function main(): Promise<void> {
   const redisPort = await freePort();
   const redis = track(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   await waitForReady(redis, /Ready to accept connections/, 10_000, 'redis-server');
-  const context: Context = { appDir, databaseUrl: database.url, redisUrl: `redis://127.0.0.1:${redisPort}`, redisPid: redis.pid!, log };
+  const context: Context = { appDir, databaseUrl: database.url, redisUrl: `redis://127.0.0.1:${redisPort}`, redisPort, redisPid: redis.pid!, log };
   try {
-    log(`${CLIENTS} clients over 2 client processes; ${SECONDS} s windows; latency at ${LATENCY_RATE} ticks/s, throughput at ${THROUGHPUT_RATE} ticks/s × ${ROUNDS} rounds`);
-    const latency: PhaseResult[] = [];
-    for (const variant of ['single', 'cluster'] as const) {
-      log(`${variant}: latency phase`);
-      latency.push(await loadPhase(context, variant, LATENCY_RATE, 1));
+    const load = PHASES.has('load') ? await loadPhases(context) : undefined;
+    let connections: Awaited<ReturnType<typeof connectionPhase>> | undefined;
+    if (PHASES.has('connections')) {
+      log(`connection phase: ${CONNECTIONS} idle subscribed connections over ${CONNECTION_GATEWAYS} gateways`);
+      connections = await connectionPhase(context);
     }
-    const throughput: PhaseResult[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const variant of round % 2 ? (['single', 'cluster'] as const) : (['cluster', 'single'] as const)) {
-        log(`${variant}: throughput round ${round}`);
-        const result = await loadPhase(context, variant, THROUGHPUT_RATE, 20);
-        log(`    ${Math.round(result.delivered).toLocaleString('en-US')} msgs/s delivered`);
-        throughput.push(result);
-      }
-    }
-    log('redis-benchmark PUBLISH');
-    const publishBench = redisBenchmark(redisPort, 120);
-    log(`connection phase: ${CONNECTIONS} idle subscribed connections over ${CONNECTION_GATEWAYS} gateways`);
-    const connections = await connectionPhase(context);
-    console.log(report(latency, throughput, publishBench, connections));
+    console.log(report(load, connections));
   } finally {
     await stopChild(redis, 'SIGTERM', 3000);
     await database.stop();
   }
 }
 
-function report(
-  latency: PhaseResult[],
-  throughput: PhaseResult[],
-  publishBench: { plain: number; pipelined: number },
-  connections: Awaited<ReturnType<typeof connectionPhase>>,
-): string {
+interface LoadPhases {
+  latency: PhaseResult[];
+  throughput: PhaseResult[];
+  publishBench: { plain: number; pipelined: number };
+}
+
+async function loadPhases(context: Context): Promise<LoadPhases> {
+  context.log(`${CLIENTS} clients over 2 client processes; ${SECONDS} s windows; latency at ${LATENCY_RATE} ticks/s, throughput at ${THROUGHPUT_RATE} ticks/s × ${ROUNDS} rounds`);
+  const latency: PhaseResult[] = [];
+  for (const variant of ['single', 'cluster'] as const) {
+    context.log(`${variant}: latency phase`);
+    latency.push(await loadPhase(context, variant, LATENCY_RATE, 1));
+  }
+  const throughput: PhaseResult[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of round % 2 ? (['single', 'cluster'] as const) : (['cluster', 'single'] as const)) {
+      context.log(`${variant}: throughput round ${round}`);
+      const result = await loadPhase(context, variant, THROUGHPUT_RATE, 20);
+      context.log(`    ${Math.round(result.delivered).toLocaleString('en-US')} msgs/s delivered`);
+      throughput.push(result);
+    }
+  }
+  log('redis-benchmark PUBLISH');
+  return { latency, throughput, publishBench: redisBenchmark(context.redisPort, 120) };
+}
+
+function report(load: LoadPhases | undefined, connections: Awaited<ReturnType<typeof connectionPhase>> | undefined): string {
   const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  const best = (variant: Variant) => throughput.filter((r) => r.variant === variant).sort((x, y) => y.delivered - x.delivered)[0];
-  const [lSingle, lCluster] = latency;
-  const tSingle = best('single');
-  const tCluster = best('cluster');
-  const cpu = (r: PhaseResult) => Object.entries(r.cpuPercent).map(([k, v]) => `${k} ${n(v)}%`).join(', ');
-  const lines = [
-    '',
-    `## Cluster benchmark (${new Date().toISOString()}, ${os.cpus().length} cores, node ${process.version})`,
-    '',
-    `| phase | variant | delivered msgs/s | p50 ms | p99 ms | server CPU µs/msg | CPU per process (% of a core) |`,
-    '|---|---|---:|---:|---:|---:|---|',
-    ...[...latency, ...throughput].map((r) =>
-      `| ${r.rate === LATENCY_RATE ? 'latency' : 'throughput'} ${r.rate}/s × ${CLIENTS} | ${r.variant} | ${n(r.delivered)} | ${n(r.p50Ms, 2)} | ${n(r.p99Ms, 2)} | ${n(r.cpuPerMessageUs, 2)} | ${cpu(r)} |`),
-    '',
-    `Goal: the cluster adds at most 1 ms to p50 publish→receive: +${n(lCluster.p50Ms - lSingle.p50Ms, 2)} ms ` +
-      `(${n(lSingle.p50Ms, 2)} → ${n(lCluster.p50Ms, 2)}) — ${lCluster.p50Ms - lSingle.p50Ms <= 1 ? 'met' : 'NOT met'}`,
-    `Goal: the cluster delivers ≥ 1.6× one process: ${n(tCluster.delivered / tSingle.delivered, 2)}× ` +
-      `(${n(tSingle.delivered)} → ${n(tCluster.delivered)} msgs/s) — ${tCluster.delivered / tSingle.delivered >= 1.6 ? 'met' : 'NOT met'}` +
-      `${tCluster.delivered >= THROUGHPUT_RATE * CLIENTS * 0.98 && tSingle.delivered >= THROUGHPUT_RATE * CLIENTS * 0.98 ? ' (both delivered all that was offered: raise the rate)' : ''}`,
-    `Redis: the feed published ${n(tCluster.feedPublishesPerSecond)} messages/s (one per feed turn) at ${n(tCluster.redisCpuPercent)}% of a core; ` +
-      `redis-benchmark PUBLISH (120-byte payload) on this machine now: ${n(publishBench.plain)}/s, ${n(publishBench.pipelined)}/s pipelined ×16 — ` +
-      `headroom ${n(publishBench.plain / Math.max(1, tCluster.feedPublishesPerSecond))}×`,
-    `Connections: ${n(connections.connections)} idle subscribed over ${CONNECTION_GATEWAYS} gateways (${n(connections.failed)} failed) ` +
-      `in ${n(connections.seconds, 1)} s = ${n(connections.connections / connections.seconds)} connections/s; ` +
-      `RSS per connection ${connections.rssPerConnectionKiB.map((k) => `${n(k, 1)} KiB`).join(' / ')} — goal ≥ 50,000: ${connections.connections >= 50_000 ? 'met' : 'NOT met'}`,
-  ];
+  const lines = ['', `## Cluster benchmark (${new Date().toISOString()}, ${os.cpus().length} cores, node ${process.version})`];
+  if (load) {
+    const { latency, throughput, publishBench } = load;
+    const best = (variant: Variant) => throughput.filter((r) => r.variant === variant).sort((x, y) => y.delivered - x.delivered)[0];
+    const [lSingle, lCluster] = latency;
+    const tSingle = best('single');
+    const tCluster = best('cluster');
+    const cpu = (r: PhaseResult) => Object.entries(r.cpuPercent).map(([k, v]) => `${k} ${n(v)}%`).join(', ');
+    lines.push(
+      '',
+      `| phase | variant | delivered msgs/s | p50 ms | p99 ms | server CPU µs/msg | CPU per process (% of a core) |`,
+      '|---|---|---:|---:|---:|---:|---|',
+      ...[...latency, ...throughput].map((r) =>
+        `| ${r.rate === LATENCY_RATE ? 'latency' : 'throughput'} ${r.rate}/s × ${CLIENTS} | ${r.variant} | ${n(r.delivered)} | ${n(r.p50Ms, 2)} | ${n(r.p99Ms, 2)} | ${n(r.cpuPerMessageUs, 2)} | ${cpu(r)} |`),
+      '',
+      `Goal: the cluster adds at most 1 ms to p50 publish→receive: +${n(lCluster.p50Ms - lSingle.p50Ms, 2)} ms ` +
+        `(${n(lSingle.p50Ms, 2)} → ${n(lCluster.p50Ms, 2)}) — ${lCluster.p50Ms - lSingle.p50Ms <= 1 ? 'met' : 'NOT met'}`,
+      `Goal: the cluster delivers ≥ 1.6× one process: ${n(tCluster.delivered / tSingle.delivered, 2)}× ` +
+        `(${n(tSingle.delivered)} → ${n(tCluster.delivered)} msgs/s) — ${tCluster.delivered / tSingle.delivered >= 1.6 ? 'met' : 'NOT met'}` +
+        `${tCluster.delivered >= THROUGHPUT_RATE * CLIENTS * 0.98 && tSingle.delivered >= THROUGHPUT_RATE * CLIENTS * 0.98 ? ' (both delivered all that was offered: raise the rate)' : ''}`,
+      `Redis: the feed published ${n(tCluster.feedPublishesPerSecond)} messages/s (one per feed turn) at ${n(tCluster.redisCpuPercent)}% of a core; ` +
+        `redis-benchmark PUBLISH (120-byte payload) on this machine now: ${n(publishBench.plain)}/s, ${n(publishBench.pipelined)}/s pipelined ×16 — ` +
+        `headroom ${n(publishBench.plain / Math.max(1, tCluster.feedPublishesPerSecond))}×`,
+    );
+  }
+  if (connections) {
+    const worstKiB = Math.max(...connections.rssPerConnectionKiB);
+    lines.push(
+      `Connections: ${n(connections.connections)} idle subscribed over ${CONNECTION_GATEWAYS} gateways (${n(connections.failed)} failed) ` +
+        `in ${n(connections.seconds, 1)} s = ${n(connections.connections / connections.seconds)} connections/s; ` +
+        `RSS per connection ${connections.rssPerConnectionKiB.map((k) => `${n(k, 1)} KiB`).join(' / ')}`,
+      `Goal: ≥ ${n(CONNECTIONS_GOAL)} connections: ${n(connections.connections)} — ${connections.connections >= CONNECTIONS_GOAL ? 'met' : 'NOT met'}`,
+      `Goal: RSS per connection ≤ ${RSS_PER_CONNECTION_GOAL_KIB} KiB on every gateway: at most ${n(worstKiB, 1)} KiB — ${worstKiB <= RSS_PER_CONNECTION_GOAL_KIB ? 'met' : 'NOT met'}`,
+    );
+  }
   return lines.join('\n');
 }
 
