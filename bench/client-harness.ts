@@ -357,7 +357,8 @@ async function connect(command: ConnectCommand): Promise<Connected> {
   const deadline = started + command.timeoutMs;
   const remaining = () => Math.max(1, deadline - performance.now());
   const specs = command.groups?.length ? command.groups : [{ name: 'all', share: 1 }];
-  groups = specs.map((g) => new GroupStats(g));
+  // A later connect (another server, as the cluster bench does) adds to the groups of the same name.
+  groups = specs.map((g) => groups.find((known) => known.group.name === g.name) ?? new GroupStats(g));
   const order = groupOrder({ ...command, groups: specs });
   const opened: { ws: WebSocket; stats: GroupStats }[] = [];
   let next = 0;
