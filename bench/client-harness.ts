@@ -31,11 +31,13 @@ import type {
   WindowCounts,
   WindowReport,
 } from './harness-protocol';
+import { inflateEachMessageOnce } from './inflate-memo';
 import { classifyText, joinDefaultNamespace, pong, SUBSCRIBE_WITH_ACK } from './socketio-client';
 
 // Decode int64 fields as plain numbers (every value stays below 2^53).
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
+inflateEachMessageOnce();
 
 const pb = bidtape.v1;
 /** First byte of a ServerMessage whose `kind` is `tick` (field 10, length-delimited). */

@@ -72,7 +72,7 @@ export const CAPACITY_SETTINGS: Setting<CapacityConfig>[] = [
       config.phase = phase;
     },
   },
-  { env: 'BENCH_RATES', flag: 'rates', help: 'rates: comma list of offered ticks/s (10,100,400,2000)', parse: intList('rates') },
+  { env: 'BENCH_RATES', flag: 'rates', help: 'rates: comma list of offered ticks/s (10,100,400,1000,2000)', parse: intList('rates') },
   { env: 'BENCH_MAX_RATES', flag: 'max-rates', help: 'throttled: comma list of max_rate, updates/s per symbol (1,10,100)', parse: intList('maxRates') },
   {
     env: 'BENCH_THROTTLED_TICK_RATE',
@@ -132,7 +132,7 @@ export function loadCapacityConfig(env: NodeJS.ProcessEnv, argv: string[]): Capa
   const defaults: CapacityConfig = {
     ...defaultPhaseConfig([]),
     phase: 'rates',
-    rates: [10, 100, 400, 2000],
+    rates: [10, 100, 400, 1000, 2000],
     maxRates: [1, 10, 100],
     throttledTickRate: 2400,
     deflateMaxRates: [10, 100],
