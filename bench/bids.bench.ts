@@ -20,6 +20,7 @@ import { openBidders } from './bids/bidder';
 import { findPgbench, measurePgbenchCeiling } from './bids/pgbench';
 import type { PgbenchCeiling } from './bids/pgbench';
 import { loadConfig, usage } from './bids/config';
+import type { VariantKey } from './bids/config';
 import { formatGoals, formatTable, goals, writeJson } from './bids/report';
 import { runScenarios, warmUp } from './bids/runner';
 import type { Side } from './bids/runner';
@@ -63,10 +64,11 @@ async function main(): Promise<number> {
     );
     const variants = (
       [
-        { name: 'group commit', tag: 'g', batchMax: config.batchMax },
-        { name: 'one tx per bid', tag: 'o', batchMax: 1 },
-      ] satisfies Variant[]
-    ).filter((v) => config.variants.includes(v.tag === 'g' ? 'group' : 'one'));
+        { key: 'group', name: 'group commit', tag: 'g', batchMax: config.batchMax },
+        { key: 'serial', name: 'group commit, 1 in flight', tag: 's', batchMax: config.batchMax, inFlight: 1 },
+        { key: 'one', name: 'one tx per bid', tag: 'o', batchMax: 1 },
+      ] satisfies (Variant & { key: VariantKey })[]
+    ).filter((v) => config.variants.includes(v.key));
     // One after the other: the first start runs the migrations.
     for (const variant of variants) {
       const app = await startApp(variant, appDir, database.url);

@@ -21,7 +21,7 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
 
   beforeAll(async () => {
     // Eager synthetic bidders: lift the per-bidder and per-connection message limits.
-    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300', ...UNLIMITED });
+    platform = await startTestPlatform({ AUCTION_LIFECYCLE_INTERVAL_MS: '50', AUCTION_CLOSE_GRACE_MS: '300', BID_BATCHES_IN_FLIGHT: '2', ...UNLIMITED });
   });
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
   afterAll(() => platform.stop());
@@ -74,7 +74,7 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     const alice = await bidder(unique('alice'));
     const bob = await bidder(unique('bob'));
     // Each bid exactly the next minimum after the one before (0.50 steps): only arrival order accepts all.
-    // One per turn, so they spread over many batches (2 in flight by default).
+    // One per turn, so they spread over many batches (2 in flight on this platform).
     const amounts = Array.from({ length: 20 }, (_, i) => 1000 + 50 * i); // the 0.50 band ends at 20.00
     const answers = [];
     for (const [i, amount] of amounts.entries()) {

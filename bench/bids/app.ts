@@ -11,10 +11,12 @@ import { stopChild, track, trackPgDataDir, wasInterrupted } from '../children';
 import { freePort, waitForReady } from '../servers';
 
 export interface Variant {
-  name: 'group commit' | 'one tx per bid';
+  name: 'group commit' | 'group commit, 1 in flight' | 'one tx per bid';
   /** Short tag used in bidder handles and client bid ids. */
-  tag: 'g' | 'o';
+  tag: 'g' | 's' | 'o';
   batchMax: number;
+  /** BID_BATCHES_IN_FLIGHT; the app's default when not set. */
+  inFlight?: number;
 }
 
 export interface RunningApp {
@@ -84,7 +86,7 @@ const APP_ENV = {
 };
 
 export async function startApp(variant: Variant, appDir: string, databaseUrl: string): Promise<RunningApp> {
-  const app = await startAppOnDatabase(appDir, databaseUrl, { ...APP_ENV, BID_BATCH_MAX: String(variant.batchMax) }, `app (${variant.name})`);
+  const app = await startAppOnDatabase(appDir, databaseUrl, { ...APP_ENV, BID_BATCH_MAX: String(variant.batchMax), ...(variant.inFlight ? { BID_BATCHES_IN_FLIGHT: String(variant.inFlight) } : {}) }, `app (${variant.name})`);
   return { variant, ...app };
 }
 

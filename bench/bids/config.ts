@@ -5,8 +5,12 @@
 
 export const SCENARIO_KEYS = ['hot-closed', 'spread-closed', 'hot-open', 'spread-open'] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
-/** `group`: group commit (BENCH_BATCH_MAX); `one`: the baseline, one transaction per bid. */
-export const VARIANT_KEYS = ['group', 'one'] as const;
+/**
+ * `group`: group commit (BENCH_BATCH_MAX, the app's default batches in flight); `serial`: the
+ * same with one batch in flight (BID_BATCHES_IN_FLIGHT=1, as before 2026-12-01; not run by
+ * default); `one`: the baseline, one transaction per bid.
+ */
+export const VARIANT_KEYS = ['group', 'serial', 'one'] as const;
 export type VariantKey = (typeof VARIANT_KEYS)[number];
 
 export interface BidsBenchConfig {
@@ -78,7 +82,7 @@ const SETTINGS: Setting[] = [
   },
   {
     env: 'BENCH_VARIANTS',
-    help: `comma list of ${VARIANT_KEYS.join(',')} (group commit, one tx per bid) (all)`,
+    help: `comma list of ${VARIANT_KEYS.join(',')} (group commit; the same, 1 batch in flight; one tx per bid) (group,one)`,
     parse: (raw, config) => {
       config.variants = raw.split(',').map((s) => {
         const key = VARIANT_KEYS.find((k) => k === s.trim());
@@ -90,7 +94,7 @@ const SETTINGS: Setting[] = [
   { env: 'BENCH_MAX_BACKGROUND', help: 'rerun a window if other processes used more CPU, % of a core (25)', parse: (r, c) => (c.maxBackgroundPercent = numberIn('BENCH_MAX_BACKGROUND', r, 0, 10_000, false)) },
   { env: 'BENCH_RETRIES', help: 'extra attempts for a disturbed window, after waiting (up to 10 s) for a quiet machine (2)', parse: (r, c) => (c.retries = numberIn('BENCH_RETRIES', r, 0, 10, true)) },
   { env: 'BENCH_RETRY_BUDGET_SECONDS', help: 'total time for extra attempts and their waits, s (45)', parse: (r, c) => (c.retryBudgetSeconds = numberIn('BENCH_RETRY_BUDGET_SECONDS', r, 0, 3600, false)) },
-  { env: 'BENCH_DRAIN_TIMEOUT_SECONDS', help: 'wait this long for answers after a window, s (60)', parse: (r, c) => (c.drainTimeoutSeconds = numberIn('BENCH_DRAIN_TIMEOUT_SECONDS', r, 1, 600, false)) },
+  { env: 'BENCH_DRAIN_TIMEOUT_SECONDS', help: 'wait this long for answers after a window, s (120)', parse: (r, c) => (c.drainTimeoutSeconds = numberIn('BENCH_DRAIN_TIMEOUT_SECONDS', r, 1, 600, false)) },
 ];
 
 export function defaultConfig(): BidsBenchConfig {
@@ -104,8 +108,8 @@ export function defaultConfig(): BidsBenchConfig {
     seed: 42,
     batchMax: 500,
     scenarios: [...SCENARIO_KEYS],
-    variants: [...VARIANT_KEYS],
-    drainTimeoutSeconds: 60,
+    variants: ['group', 'one'],
+    drainTimeoutSeconds: 120,
     maxBackgroundPercent: 25,
     retries: 2,
     retryBudgetSeconds: 45,

@@ -39,7 +39,7 @@ export interface Goal {
   met: boolean;
 }
 
-const VARIANTS: Variant['name'][] = ['group commit', 'one tx per bid'];
+const VARIANTS: Variant['name'][] = ['group commit', 'group commit, 1 in flight', 'one tx per bid'];
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(n >= 10 ? 1 : 2));
 

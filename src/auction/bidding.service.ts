@@ -43,7 +43,8 @@ export class BiddingService {
   ) {
     // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
     // cost is shared whether the bids crowd one hot auction or spread over thousands.
-    // Several batches in flight overlap one's commit (the WAL flush) with the next one's work.
+    // Several batches in flight overlap one's commit (the WAL flush) with the next one's work:
+    // worth it when commit latency, not CPU, is the limit (the default is one).
     this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (_all, bids) => this.commitBatch(bids), config.env.BID_BATCHES_IN_FLIGHT);
   }
 

@@ -65,7 +65,7 @@ export const envSchema = z.object({
 
   DB_POOL_SIZE: int(2, 200).default(20),
   BID_BATCH_MAX: int(1, 5000).default(500),
-  BID_BATCHES_IN_FLIGHT: int(1, 16).default(2),
+  BID_BATCHES_IN_FLIGHT: int(1, 16).default(1),
   AUCTION_CLOSE_GRACE_MS: int(0, 60_000).default(1000),
   AUCTION_LIFECYCLE_INTERVAL_MS: int(10, 60_000).default(250),
   DEV_BIDDERS_ENABLED: bool.default(true),
