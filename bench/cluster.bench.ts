@@ -273,7 +273,7 @@ async function loadPhases(context: Context): Promise<LoadPhases> {
       throughput.push(result);
     }
   }
-  log('redis-benchmark PUBLISH');
+  context.log('redis-benchmark PUBLISH');
   return { latency, throughput, publishBench: redisBenchmark(context.redisPort, 120) };
 }
 

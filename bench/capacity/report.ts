@@ -72,7 +72,7 @@ export function capacityGoals(points: CapacityPoint[]): Goal[] {
   const bare = bareLoopCpuChecks(points, 'bidtape off', 'bare-ws off');
   const socketIoCpu = rates.map((rate) => check(`${rate} ticks/s`, ratioAt(points, rate, 'bidtape off', 'socket.io', cpuPerUpdate), '≤', 0.33));
   // The highest rate at which both delivered something (a stalled harness measures nothing).
-  const measured = (rate: number, variant: VariantName) => (find(points, rate, variant)?.load.window.ticksPerSecond ?? 0) > 0;
+  const measured = (rate: number, variant: VariantName) => (findPoint(points, rate, variant)?.load.window.ticksPerSecond ?? 0) > 0;
   const highest = rates.filter((rate) => measured(rate, 'bidtape off') && measured(rate, 'socket.io')).at(-1);
   const socketIoDelivered =
     highest === undefined ? [] : [check(`delivered msgs/s at ${highest} ticks/s`, ratioAt(points, highest, 'bidtape off', 'socket.io', deliveredPerSecond), '≥', 3)];
