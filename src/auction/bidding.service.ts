@@ -20,11 +20,11 @@ const ALL_AUCTIONS = 'all';
 
 /**
  * Places bids durably. Bids are queued in arrival order and committed in batches (group
- * commit): while batches commit (BID_BATCHES_IN_FLIGHT at once), the next gathers. A batch is one transaction
- * that locks the rows of the auctions it touches (in id order), plans every decision with the
- * pure planner (domain/batch-plan.ts) in arrival order, and writes the plan. A bid is answered only after its batch committed.
- * The locked rows, not this process's memory, are the source of truth, so several app
- * processes can share the database.
+ * commit): while a batch commits (or BID_BATCHES_IN_FLIGHT of them), the next gathers. A batch
+ * is one transaction that locks the rows of the auctions it touches (in id order), plans every
+ * decision with the pure planner (domain/batch-plan.ts) in arrival order, and writes the plan.
+ * A bid is answered only after its batch committed. The locked rows, not this process's
+ * memory, are the source of truth, so several app processes can share the database.
  */
 @Injectable()
 export class BiddingService {
@@ -137,4 +137,3 @@ export class BiddingService {
     return plan;
   }
 }
-
