@@ -65,17 +65,16 @@ export const allMet = (checks: Check[]) => (checks.some((c) => c.met === false) 
 /**
  * (a) bidtape's server CPU per delivered message against the bare loop's, rate by rate;
  * (b) against Socket.IO's at every rate, or failing that, bidtape's delivered msgs/s at
- * least 3× Socket.IO's at the highest rate.
+ * least 3× Socket.IO's at the highest rate both were measured at.
  */
 export function capacityGoals(points: CapacityPoint[]): Goal[] {
   const rates = ratesOf(points);
   const bare = bareLoopCpuChecks(points, 'bidtape off', 'bare-ws off');
   const socketIoCpu = rates.map((rate) => check(`${rate} ticks/s`, ratioAt(points, rate, 'bidtape off', 'socket.io', cpuPerUpdate), '≤', 0.33));
   // The highest rate at which both delivered something (a stalled harness measures nothing).
-  const measured = (rate: number, variant: VariantName) => (findPoint(points, rate, variant)?.load.window.ticksPerSecond ?? 0) > 0;
-  const highest = rates.filter((rate) => measured(rate, 'bidtape off') && measured(rate, 'socket.io')).at(-1);
-  const socketIoDelivered =
-    highest === undefined ? [] : [check(`delivered msgs/s at ${highest} ticks/s`, ratioAt(points, highest, 'bidtape off', 'socket.io', deliveredPerSecond), '≥', 3)];
+  const deliveredRatio = (rate: number) => ratioAt(points, rate, 'bidtape off', 'socket.io', deliveredPerSecond);
+  const highest = rates.filter((rate) => (deliveredRatio(rate) ?? 0) > 0).at(-1);
+  const socketIoDelivered = highest === undefined ? [] : [check(`delivered msgs/s at ${highest} ticks/s`, deliveredRatio(highest), '≥', 3)];
   const byCpu = allMet(socketIoCpu);
   const byDelivered = allMet(socketIoDelivered);
   return [
