@@ -9,7 +9,7 @@ const settled = async (promise: Promise<void>) => {
 
 describe(BatchTurn.name, () => {
   it('lets a batch lock only after the one before it locked, and answer only after it answered', async () => {
-    const first = new BatchTurn(BatchTurn.FIRST);
+    const first = new BatchTurn();
     const second = new BatchTurn(first);
     expect(await settled(first.predecessorLocked)).toBe(true);
     expect(await settled(second.predecessorLocked)).toBe(false);
@@ -21,7 +21,7 @@ describe(BatchTurn.name, () => {
   });
 
   it('does not hold a chain of earlier turns', () => {
-    const first = new BatchTurn(BatchTurn.FIRST);
+    const first = new BatchTurn();
     const second = new BatchTurn(first);
     expect(Object.values(second)).not.toContain(first);
   });

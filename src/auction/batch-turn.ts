@@ -1,6 +1,5 @@
 /** A batch's place in line: when the batch before it holds its locks, and when it has answered. */
 export class BatchTurn {
-  static readonly FIRST = BatchTurn.done();
   readonly locked: () => void;
   readonly delivered: () => void;
   private readonly lockedSignal: Promise<void>;
@@ -8,7 +7,8 @@ export class BatchTurn {
   readonly predecessorLocked: Promise<void>;
   readonly predecessorDelivered: Promise<void>;
 
-  constructor(predecessor: BatchTurn | undefined) {
+  /** Without a predecessor (the first batch) nothing is waited for. */
+  constructor(predecessor?: BatchTurn) {
     let locked!: () => void;
     let delivered!: () => void;
     this.lockedSignal = new Promise<void>((resolve) => (locked = resolve));
@@ -17,12 +17,5 @@ export class BatchTurn {
     this.delivered = delivered;
     this.predecessorLocked = predecessor?.lockedSignal ?? Promise.resolve();
     this.predecessorDelivered = predecessor?.deliveredSignal ?? Promise.resolve();
-  }
-
-  private static done(): BatchTurn {
-    const turn = new BatchTurn(undefined);
-    turn.locked();
-    turn.delivered();
-    return turn;
   }
 }

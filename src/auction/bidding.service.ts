@@ -32,7 +32,7 @@ export class BiddingService {
   private readonly batcher: KeyedBatcher<typeof ALL_AUCTIONS, PendingBid, BidOutcome>;
   private readonly pendingByAuction = new Map<string, number>();
   private draining = false;
-  private lastTurn = BatchTurn.FIRST;
+  private lastTurn?: BatchTurn;
 
   constructor(
     private readonly repository: AuctionRepository,
