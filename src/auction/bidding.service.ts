@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import type { PipelinedTransaction } from '../database/pipelined-pool';
 import { EventBus } from '../events/event-bus';
 import { Telemetry } from '../metrics/telemetry';
 import { AuctionRepository } from './auction.repository';
@@ -127,13 +127,18 @@ export class BiddingService {
     }
   }
 
-  /** One transaction: lock the touched auctions, read earlier decisions, plan (pure), write the plan. */
-  private async decideBatch(tx: QueryRunner, bids: PendingBid[], turn: BatchTurn): Promise<BatchPlan> {
+  /**
+   * One transaction: lock the touched auctions, read earlier decisions, plan (pure), write the
+   * plan. The lock and the lookup go out together, and the write goes out with the COMMIT:
+   * two round trips per batch.
+   */
+  private async decideBatch(tx: PipelinedTransaction, bids: PendingBid[], turn: BatchTurn): Promise<BatchPlan> {
     await turn.predecessorLocked;
-    const auctions = await this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]).finally(() => turn.locked());
-    const earlier = await this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
+    const locking = this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]).finally(() => turn.locked());
+    const looking = this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
+    const [auctions, earlier] = await Promise.all([locking, looking]);
     const plan = planBatch(auctions, earlier, bids);
-    await this.repository.writePlan(tx, plan);
+    void this.repository.writePlan(tx, plan);
     return plan;
   }
 }
