@@ -14,6 +14,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as protobuf from 'protobufjs/minimal';
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
@@ -129,6 +130,7 @@ let groups: GroupStats[] = [];
 let sampleEvery = 20;
 let measuring = false;
 let windowStart = { at: 0, cpu: process.cpuUsage() };
+const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 const SLICE_MS = 500;
 let timeline: number[] = [];
 let sliceTimer: NodeJS.Timeout | undefined;
@@ -420,6 +422,8 @@ function startWindow(every: number): void {
   for (const g of groups) g.reset();
   measuring = true;
   windowStart = { at: performance.now(), cpu: process.cpuUsage() };
+  loopDelay.reset();
+  loopDelay.enable();
   timeline = [];
   sliceStartTicks = 0;
   sliceTimer = setInterval(() => {
@@ -432,6 +436,7 @@ function startWindow(every: number): void {
 function stopWindow(): WindowReport {
   measuring = false;
   clearInterval(sliceTimer);
+  loopDelay.disable();
   const seconds = (performance.now() - windowStart.at) / 1000;
   const cpu = process.cpuUsage(windowStart.cpu);
   const perGroup = groups.map((g) => g.window(seconds));
@@ -455,6 +460,8 @@ function stopWindow(): WindowReport {
     cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
     cpuUserPercent: (cpu.user / 1e6 / seconds) * 100,
     cpuSystemPercent: (cpu.system / 1e6 / seconds) * 100,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
     groups: perGroup,
   };
 }

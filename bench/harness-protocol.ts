@@ -131,6 +131,13 @@ export interface WindowReport extends WindowCounts {
   cpuPercent: number;
   cpuUserPercent: number;
   cpuSystemPercent: number;
+  /**
+   * How late the harness's own event loop ran over the window (p99 and max, ms): a message that
+   * arrives while it is busy waits that long before it is timed, so latencies near these are
+   * the client's, not the server's.
+   */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
   /** The same counts per client group, in the connect command's order. */
   groups: GroupWindow[];
 }

@@ -43,6 +43,7 @@ export function formatMix(points: CapacityPoint[], config: CapacityConfig, goal:
       '',
       '',
       '',
+      '',
     ];
   };
   const rows = points.flatMap((point) => {
@@ -63,6 +64,7 @@ export function formatMix(points: CapacityPoint[], config: CapacityConfig, goal:
         serverCpuText(load),
         fixed(load.serverCpuMicrosPerMessage, 2),
         fixed(load.window.cpuPercent),
+        `${fixed(load.window.loopDelayP99Ms, 1)} / ${fixed(load.window.loopDelayMaxMs, 1)}`,
         fixed(load.background.percent),
       ],
     ];
@@ -75,9 +77,10 @@ export function formatMix(points: CapacityPoint[], config: CapacityConfig, goal:
       ` max_rate ${config.mixMaxRate}; ${config.throttledTickRate} ticks/s offered over the ${n}; ${config.seconds} s window after ${config.warmupSeconds} s warm-up, one fresh server per variant.`,
     `expected: every update, clients × ${config.throttledTickRate}; throttled, clients × ${n} × R (max %: what a perfect throttle delivers). Latency per class from about`,
     `${config.decodeRate} decoded update frames per client per second. server CPU and µs/upd (over every update delivered to any client) on each variant's "all" row.`,
+    'client loop delay: how late the harness\'s own event loop ran; a message arriving meanwhile waits that long before it is timed.',
     '',
     table(
-      ['variant', 'class', 'clients', 'delivered upd/s', 'expected upd/s', 'delivered %', 'max %', 'frames/s', 'p50 ms', 'p99 ms', 'server CPU % usr+sys', 'server CPU µs/upd', 'client CPU %', 'bg %'],
+      ['variant', 'class', 'clients', 'delivered upd/s', 'expected upd/s', 'delivered %', 'max %', 'frames/s', 'p50 ms', 'p99 ms', 'server CPU % usr+sys', 'server CPU µs/upd', 'client CPU %', 'client loop delay p99 / max ms', 'bg %'],
       rows,
     ),
     ...(notes.length ? ['', ...notes] : []),
