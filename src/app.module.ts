@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { AuctionModule } from './auction/auction.module';
 import { ClusterModule } from './cluster/cluster.module';
 import type { AppConfig } from './config/app-config';
@@ -9,14 +8,11 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
-import { REDACTED_HEADERS, redactRequest } from './logging/redact';
 import { MarketModule } from './market/market.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TelemetryModule } from './metrics/telemetry';
 import { ReplayModule } from './replay/replay.module';
 import { SimulatorModule } from './simulator/simulator.module';
-
-const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 @Module({})
 export class AppModule {
@@ -26,15 +22,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.env.LOG_LEVEL,
-            autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
-            // Credentials never reach the logs: headers by path, query parameters by name.
-            redact: { paths: REDACTED_HEADERS, censor: '[Redacted]' },
-            serializers: { req: redactRequest },
-          },
-        }),
         EventsModule,
         TelemetryModule,
         ClusterModule.forRoot(config),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startPlatform } from './platform';
-import { describeStartupFailure, StartupLogger } from './logging/startup-logger';
+import { createProcessLogger, describeStartupFailure, PinoNestLogger } from './logging/process-logger';
 
 async function main(): Promise<void> {
   let config;
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   try {
     platform = await startPlatform(config);
   } catch (error) {
-    new StartupLogger(config.env.LOG_LEVEL === 'silent' ? 'fatal' : config.env.LOG_LEVEL).fatal(describeStartupFailure(error), error);
+    new PinoNestLogger(createProcessLogger(config.env.LOG_LEVEL === 'silent' ? 'fatal' : config.env.LOG_LEVEL)).fatal(describeStartupFailure(error), error);
     process.exit(1);
   }
   console.log(`bidtape listening on ${platform.url} (WebSocket ${platform.url.replace('http', 'ws')}/v1/stream)`);

@@ -3,7 +3,6 @@ import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { BiddingService } from './auction/bidding.service';
 import type { AppConfig } from './config/app-config';
@@ -16,7 +15,8 @@ import { StreamWsAdapter } from './gateway/stream-ws.adapter';
 import { guardUpgrades } from './gateway/upgrade-guard';
 import { serveWebAssets } from './web/static-assets';
 import { PROTOBUF_CONTENT_TYPE } from './gateway/publish.controller';
-import { StartupLogger } from './logging/startup-logger';
+import { createProcessLogger, PinoNestLogger } from './logging/process-logger';
+import { requestLogging } from './logging/request-logging';
 import { answerBodyRefusals, FeatureErrorFilter } from './http/http-errors';
 import { BODY_LIMIT } from './http/request-errors';
 import { serveOpenApi } from './http/openapi';
@@ -42,12 +42,13 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     embedded = await startEmbeddedPostgres({ dataDir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT, persistent: true });
   }
   try {
+    const logger = createProcessLogger(env.LOG_LEVEL);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env.DATABASE_URL ?? embedded!.url), {
-      bufferLogs: true,
       // A failed start throws to the caller (main.ts reports it) instead of exiting from inside Nest.
       abortOnError: false,
-      logger: new StartupLogger(env.LOG_LEVEL),
+      logger: new PinoNestLogger(logger),
     });
+    app.use(requestLogging(logger));
     const servesStream = env.CLUSTER_ROLE !== 'feed';
     if (servesStream) serveWebAssets(app);
     // A PublishRequest of MAX_PUBLISH_ITEMS items is larger than the parsers' default 100 KB;
@@ -57,7 +58,6 @@ export async function startPlatform(config: AppConfig): Promise<Platform> {
     app.useBodyParser('raw', { type: PROTOBUF_CONTENT_TYPE, limit: BODY_LIMIT });
     app.useBodyParser('urlencoded', { extended: true, limit: BODY_LIMIT });
     app.use(answerBodyRefusals);
-    app.useLogger(app.get(Logger));
     app.useWebSocketAdapter(new StreamWsAdapter(app, config));
     app.useGlobalFilters(new FeatureErrorFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

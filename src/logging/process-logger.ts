@@ -1,26 +1,28 @@
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { REDACTED_HEADERS } from './redact';
 
 /**
- * Nest's logger until the application's own (nestjs-pino) takes over: the same JSON lines, so
- * a start that fails (PostgreSQL unreachable, port in use) is reported in the format operators
- * parse, not as a coloured stack trace.
+ * The process's one pino logger: Nest's log calls and the request logs write the same JSON
+ * lines. Synchronous, so the line a failed start ends with is written before the process exits.
+ * Credential headers are redacted on every line that carries a request.
  */
-export class StartupLogger implements LoggerService {
-  private readonly pino: Logger;
+export function createProcessLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACTED_HEADERS, censor: '[Redacted]' } }, pino.destination({ sync: true }));
+}
 
-  constructor(level: string) {
-    // Synchronous: the line a failed start ends with must be written before the process exits.
-    this.pino = pino({ level }, pino.destination({ sync: true }));
-  }
+/** Nest's LoggerService on a pino logger, from the first line of a start to the last of a stop. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
 
   log(message: unknown, context?: string): void {
     this.pino.info({ context }, String(message));
   }
 
   error(message: unknown, trace?: string, context?: string): void {
-    this.pino.error({ context, ...(trace ? { trace } : {}) }, String(message));
+    if (message instanceof Error) this.pino.error({ context, err: message }, message.message);
+    else this.pino.error({ context, ...(trace ? { trace } : {}) }, String(message));
   }
 
   warn(message: unknown, context?: string): void {
