@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { PipelinedPool } from '../src/database/pipelined-pool';
+import { pollUntil } from './support/poll';
 
 /**
  * The bidding hot path's transactions, on a real PostgreSQL: statements issued without waiting
@@ -72,6 +73,7 @@ describe('PipelinedPool', () => {
     expect(inTransaction).toBe('read committed');
     expect(await values()).toEqual([10, 11]);
     expect(errors).toEqual([]);
+    errors.length = 0;
   });
 
   it('fails the transaction of a connection lost midway, without an unhandled error, and uses a new one next', async () => {
@@ -84,5 +86,16 @@ describe('PipelinedPool', () => {
     await expect(attempt).rejects.toThrow();
     await pool.transaction(async (tx) => tx.query({ text: `INSERT INTO ${table} VALUES (21)` }));
     expect(await values()).toEqual([21]);
+  });
+
+  it('replaces a kept connection that died while idle', async () => {
+    const pidOf = () => pool.transaction(async (tx) => (await tx.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid' }))[0].pid);
+    const before = await pidOf();
+    expect(await pidOf()).toBe(before); // kept between transactions
+    errors.length = 0;
+    await db.query('SELECT pg_terminate_backend($1)', [before]);
+    await pollUntil('the lost connection reported', () => errors.length > 0, 5000, 10);
+    const after = await pidOf();
+    expect(after).not.toBe(before);
   });
 });

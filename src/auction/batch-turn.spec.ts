@@ -20,6 +20,15 @@ describe(BatchTurn.name, () => {
     expect(await settled(second.predecessorDelivered)).toBe(true);
   });
 
+  it('says without waiting whether a batch may lock now', () => {
+    const first = new BatchTurn();
+    const second = new BatchTurn(first);
+    expect(first.mayLock).toBe(true);
+    expect(second.mayLock).toBe(false);
+    first.locked();
+    expect(second.mayLock).toBe(true);
+  });
+
   it('does not hold a chain of earlier turns', () => {
     const first = new BatchTurn();
     const second = new BatchTurn(first);

@@ -20,6 +20,21 @@ describe(KeyedBatcher.name, () => {
     expect(batcher.isIdle('k')).toBe(true);
   });
 
+  it('starts the next batch before the one before hands out its results', async () => {
+    const events: string[] = [];
+    let finishFirst!: () => void;
+    const batcher = new KeyedBatcher<string, string, string>(10, (_key, items) => {
+      events.push(`start ${items.join(',')}`);
+      if (items[0] === 'a') return new Promise((resolve) => (finishFirst = () => resolve(items)));
+      return Promise.resolve(items);
+    });
+    const first = batcher.submit('k', 'a').then(() => events.push('answered a'));
+    const second = batcher.submit('k', 'b').then(() => events.push('answered b'));
+    finishFirst();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['start a', 'start b', 'answered a', 'answered b']);
+  });
+
   it('runs different keys in parallel and fails only the failing batch', async () => {
     const batcher = new KeyedBatcher<string, number, number>(10, async (key, items) => {
       await new Promise((r) => setTimeout(r, 5));

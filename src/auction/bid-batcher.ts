@@ -46,20 +46,26 @@ export class KeyedBatcher<K, T, R> {
     while (queue.inFlight < this.maxInFlight && queue.items.length > 0) {
       const batch = queue.items.splice(0, this.maxBatch);
       queue.inFlight++;
-      void this.run(key, batch).then(() => {
-        queue.inFlight--;
-        if (queue.items.length > 0) this.startBatches(key, queue);
-        else if (queue.inFlight === 0) this.queues.delete(key);
-      });
+      void this.run(key, queue, batch);
     }
   }
 
-  private async run(key: K, batch: Waiting<T, R>[]): Promise<void> {
+  /**
+   * The next batch starts before this one's results are handed out: their handlers run as
+   * microtasks, after whatever the next batch starts synchronously (on the bid path, writing
+   * its first statements), so its commit overlaps their work instead of waiting for it.
+   */
+  private async run(key: K, queue: Queue<T, R>, batch: Waiting<T, R>[]): Promise<void> {
+    let settle: () => void;
     try {
       const results = await this.process(key, batch.map((b) => b.item));
-      batch.forEach((b, i) => b.resolve(results[i]));
+      settle = () => batch.forEach((b, i) => b.resolve(results[i]));
     } catch (error) {
-      batch.forEach((b) => b.reject(error));
+      settle = () => batch.forEach((b) => b.reject(error));
     }
+    queue.inFlight--;
+    if (queue.items.length > 0) this.startBatches(key, queue);
+    else if (queue.inFlight === 0) this.queues.delete(key);
+    settle();
   }
 }

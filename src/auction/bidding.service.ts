@@ -133,7 +133,7 @@ export class BiddingService {
    * two round trips per batch.
    */
   private async decideBatch(tx: PipelinedTransaction, bids: PendingBid[], turn: BatchTurn): Promise<BatchPlan> {
-    await turn.predecessorLocked;
+    if (!turn.mayLock) await turn.predecessorLocked;
     const locking = this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]).finally(() => turn.locked());
     const looking = this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
     const [auctions, earlier] = await Promise.all([locking, looking]);

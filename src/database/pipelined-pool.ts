@@ -38,13 +38,23 @@ export class PipelinedTransaction {
  * Connections for the bidding hot path, apart from TypeORM's pool: node-postgres in pipeline
  * mode, so a bid batch costs two round trips (BEGIN + lock + lookups, then write + COMMIT)
  * instead of one per statement, and no ORM layer sits between the batch and the driver.
+ *
+ * The connections stay checked out of the pg pool between transactions: the pool hands out
+ * even an idle one only on the next tick, after every microtask already queued (on the bid
+ * path, the previous batch's answers), while a kept one lets a batch write its first
+ * statements at once.
  */
 export class PipelinedPool {
   private readonly pool: Pool;
+  private readonly ready: PoolClient[] = [];
+  private readonly lost = new WeakSet<PoolClient>();
 
-  constructor(connectionString: string, size: number, onError: (error: Error) => void) {
+  constructor(
+    connectionString: string,
+    size: number,
+    private readonly onError: (error: Error) => void,
+  ) {
     this.pool = new Pool({ connectionString, max: size, pipeline: true, application_name: 'bidtape-bids' });
-    // An idle connection that dies is dropped by the pool; without a listener it would crash us.
     this.pool.on('error', onError);
   }
 
@@ -53,11 +63,8 @@ export class PipelinedPool {
    * right behind its last ones, awaited or not; the result is returned once all of them succeeded.
    */
   async transaction<T>(work: (tx: PipelinedTransaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = this.ready.pop() ?? (await this.connect());
     let broken = false;
-    // The pool listens for errors only on idle connections; a lost one fails its statements.
-    const lost = () => (broken = true);
-    client.on('error', lost);
     try {
       const tx = new PipelinedTransaction(client);
       void tx.query({ text: 'BEGIN' });
@@ -71,12 +78,29 @@ export class PipelinedPool {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      client.off('error', lost);
-      client.release(broken);
+      if (broken || this.lost.has(client)) client.release(true);
+      else this.ready.push(client);
     }
   }
 
-  end(): Promise<void> {
-    return this.pool.end();
+  async end(): Promise<void> {
+    for (const client of this.ready.splice(0)) client.release();
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    // A kept connection that dies is dropped at once if idle, or when its transaction ends
+    // (whose statements fail); without a listener the error would crash the process.
+    client.on('error', (error: Error) => {
+      this.lost.add(client);
+      const idle = this.ready.indexOf(client);
+      if (idle >= 0) {
+        this.ready.splice(idle, 1);
+        client.release(true);
+      }
+      this.onError(error);
+    });
+    return client;
   }
 }
