@@ -88,6 +88,16 @@ describe('PipelinedPool', () => {
     expect(await values()).toEqual([21]);
   });
 
+  it('ends while a transaction is still running, once that transaction has finished', async () => {
+    const other = new PipelinedPool(url, 2, (e) => errors.push(e));
+    await other.transaction((tx) => tx.query({ text: 'SELECT 1' })); // one connection kept
+    const running = other.transaction(async (tx) => tx.query({ text: 'SELECT pg_sleep(0.2)' }));
+    await new Promise((r) => setTimeout(r, 50));
+    const ended = other.end();
+    await running;
+    await expect(Promise.race([ended.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still waiting'), 3000))])).resolves.toBe('ended');
+  });
+
   it('replaces a kept connection that died while idle', async () => {
     const pidOf = () => pool.transaction(async (tx) => (await tx.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid' }))[0].pid);
     const before = await pidOf();

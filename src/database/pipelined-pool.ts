@@ -48,6 +48,7 @@ export class PipelinedPool {
   private readonly pool: Pool;
   private readonly ready: PoolClient[] = [];
   private readonly lost = new WeakSet<PoolClient>();
+  private ending = false;
 
   constructor(
     connectionString: string,
@@ -78,12 +79,15 @@ export class PipelinedPool {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
+      // A transaction that ends after end() began gives its connection back, or end() waits forever.
       if (broken || this.lost.has(client)) client.release(true);
+      else if (this.ending) client.release();
       else this.ready.push(client);
     }
   }
 
   async end(): Promise<void> {
+    this.ending = true;
     for (const client of this.ready.splice(0)) client.release();
     await this.pool.end();
   }
