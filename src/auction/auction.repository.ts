@@ -9,7 +9,7 @@ import type { IncrementBand } from './domain/increments';
 import type { BidderIdentity, LockedAuction } from './auction.types';
 import type { BidRow, DecisionRow, StoredAnswer } from './domain/batch-plan';
 
-/** A timestamp as integer ms since the epoch: cheaper to read than a Date, and all the rules use. */
+/** A timestamp as integer ms since the epoch: cheaper to read than a Date, and what the rules use. */
 function epochMs(column: string): string {
   return `(extract(epoch FROM ${column}) * 1000)::bigint`;
 }
@@ -40,7 +40,7 @@ export class AuctionRepository implements OnModuleDestroy {
     if (!url) throw new Error('the bidding pool needs the database URL of the data source');
     // One connection per bid batch in flight, and one for closing auctions meanwhile.
     const size = config.env.BID_BATCHES_IN_FLIGHT + 1;
-    this.bidPool = new PipelinedPool(url, size, (error) => this.logger.warn(`idle bidding connection failed: ${error.message}`));
+    this.bidPool = new PipelinedPool(url, size, (error) => this.logger.warn(`a bidding connection failed: ${error.message}`));
   }
 
   async onModuleDestroy(): Promise<void> {
