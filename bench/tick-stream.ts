@@ -125,7 +125,9 @@ export class TickStream {
     const seq = (this.seqs.get(quote.symbol) ?? 0) + 1;
     this.seqs.set(quote.symbol, seq);
     const timestampUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-    return { ...quote, seq, firstSeq: seq, timestampUs };
+    // Fields named, not spread: Node 20 gives each `{ ...quote, seq }` a hidden class of its own.
+    const { symbol, bidPrice, askPrice, lastPrice, bidSize, askSize } = quote;
+    return { symbol, seq, firstSeq: seq, bidPrice, askPrice, bidSize, askSize, lastPrice, timestampUs };
   }
 
   /** The next tick as the bytes of a `ServerMessage { tick }`, encoded once for every client. */

@@ -136,7 +136,7 @@ export class BidtapeClient extends Emitter<ClientEvents> {
   constructor(private readonly options: BidtapeClientOptions) {
     super();
     this.codec = options.encoding === 'json' ? jsonCodec : protoCodec;
-    this.reconnectOptions = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.reconnectOptions = options.reconnect === false ? null : Object.assign({}, DEFAULT_RECONNECT, options.reconnect);
     const wire = { write: (m: ClientMessageInit) => this.write(m), newId: () => this.newId() };
     this.market = new MarketFeed(wire, options.bufferSize ?? 1000, (gap) => this.emit('gap', gap));
     this.auctions = new AuctionFeed(wire);
@@ -460,7 +460,7 @@ export class BidtapeClient extends Emitter<ClientEvents> {
           reject(error);
         },
       });
-      this.write({ ...message, id });
+      this.write(Object.assign({}, message, { id }));
     });
   }
 

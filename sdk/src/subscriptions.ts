@@ -79,7 +79,7 @@ function deferred<T>() {
 function mergeUpdates(older: TickUpdate, newer: TickUpdate): TickUpdate {
   if (older.epoch !== newer.epoch) return newer; // sequence numbers of different epochs do not combine
   const firstSeq = Math.min(older.tick.firstSeq, newer.tick.firstSeq);
-  const tick = firstSeq === newer.tick.firstSeq ? newer.tick : pb.Tick.create({ ...newer.tick, firstSeq });
+  const tick = firstSeq === newer.tick.firstSeq ? newer.tick : pb.Tick.create(Object.assign({}, newer.tick, { firstSeq }));
   return tickUpdate(tick, newer.instrument, newer.epoch, older.snapshot || newer.snapshot);
 }
 

@@ -101,17 +101,15 @@ export class AuctionRepository implements OnModuleDestroy {
       values: [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)],
     });
     return rows.map((r): StoredAnswer => {
-      const request = {
-        bidderId: String(r.bidder_id),
-        clientBidId: String(r.client_bid_id),
-        auctionId: String(r.auction_id),
-        amount: int(r.amount),
-        maxAmount: r.max_amount === null ? null : int(r.max_amount),
-        nextMinimum: int(r.next_minimum),
-      };
+      const bidderId = String(r.bidder_id);
+      const clientBidId = String(r.client_bid_id);
+      const auctionId = String(r.auction_id);
+      const amount = int(r.amount);
+      const maxAmount = r.max_amount === null ? null : int(r.max_amount);
+      const nextMinimum = int(r.next_minimum);
       return r.accepted
-        ? { ...request, accepted: true, seq: int(r.seq), price: int(r.price_after), leading: Boolean(r.leads), endAt: int(r.end_at_after) }
-        : { ...request, accepted: false, reason: String(r.reason) };
+        ? { bidderId, clientBidId, auctionId, amount, maxAmount, nextMinimum, accepted: true, seq: int(r.seq), price: int(r.price_after), leading: Boolean(r.leads), endAt: int(r.end_at_after) }
+        : { bidderId, clientBidId, auctionId, amount, maxAmount, nextMinimum, accepted: false, reason: String(r.reason) };
     });
   }
 

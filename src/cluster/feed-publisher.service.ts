@@ -5,7 +5,8 @@ import type { MarketDataService } from '../market/market-data.service';
 import type { Quote } from '../market/quote';
 import type { RedisService } from './redis.service';
 import type { Trade } from '../market/trade';
-import { encodeTick, encodeTickMessage, encodeTrade } from './tick-channel';
+import { tickBytes } from '../gateway/market-messages';
+import { encodeTickMessage, encodeTrade } from './tick-channel';
 
 const HEARTBEAT_MS = 500;
 
@@ -57,7 +58,7 @@ export class FeedPublisherService implements OnModuleInit, OnModuleDestroy {
   private onTick(quote: Quote): void {
     // Only ticks sequenced here: on a process that is feed and gateway, received ticks also pass by.
     if (!this.active || quote.wire) return;
-    const bytes = encodeTick(quote);
+    const bytes = tickBytes(quote); // encoded once: the fan-out here sends the same bytes
     this.pending.push(bytes);
     this.newest.set(quote.symbol, bytes);
     this.scheduleFlush();

@@ -35,7 +35,7 @@ export class RedisService implements OnModuleDestroy {
     };
     this.command = new Redis(url, options);
     // The subscriber queues its SUBSCRIBE until connected, and re-subscribes after a reconnect.
-    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = new Redis(url, Object.assign({}, options, { enableOfflineQueue: true, maxRetriesPerRequest: null }));
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.handlers.get(channel.toString())?.(message));
     for (const client of [this.command, this.subscriber]) {
       client.on('error', () => undefined); // state changes are reported below; errors repeat while down

@@ -1,7 +1,8 @@
 import { pb } from '../gateway/wire/messages';
 import type { Quote } from '../market/quote';
 import type { Trade } from '../market/trade';
-import { decodeTickMessage, encodeTick, encodeTickMessage, encodeTrade } from './tick-channel';
+import { tickBytes as encodeTick } from '../gateway/market-messages';
+import { decodeTickMessage, encodeTickMessage, encodeTrade } from './tick-channel';
 
 const quote = (symbol: string, seq: number): Quote => ({
   symbol, seq, bidPrice: 6_712_300 + seq, askPrice: 6_712_400 + seq, bidSize: 5, askSize: 7, lastPrice: 6_712_350 + seq, timestampUs: 1_796_000_000_000_000 + seq,
@@ -14,13 +15,13 @@ describe('tick channel', () => {
     const message = decodeTickMessage(encodeTickMessage('feed-1', 'epoch-a', encoded));
     expect(message.origin).toBe('feed-1');
     expect(message.epoch).toBe('epoch-a');
-    expect(message.ticks.map((t) => t.quote)).toEqual(ticks);
-    expect(message.ticks.map((t) => Buffer.from(t.bytes))).toEqual(encoded.map((b) => Buffer.from(b)));
+    expect(message.ticks.map(({ wire: _wire, ...quote }) => quote)).toEqual(ticks);
+    expect(message.ticks.map((t) => Buffer.from(t.wire!))).toEqual(encoded.map((b) => Buffer.from(b)));
   });
 
   it('carries ticks the gateway can send as they are: first_seq = seq', () => {
     const [tick] = decodeTickMessage(encodeTickMessage('f', 'e', [encodeTick(quote('AAPL', 41))])).ticks;
-    expect(pb.Tick.decode(tick.bytes)).toMatchObject({ symbol: 'AAPL', seq: 41, firstSeq: 41 });
+    expect(pb.Tick.decode(tick.wire!)).toMatchObject({ symbol: 'AAPL', seq: 41, firstSeq: 41 });
   });
 
   it('encodes the tail as a valid TickBatch', () => {
@@ -35,8 +36,17 @@ describe('tick channel', () => {
       { symbol: 'ETH-USD', seq: 2, tradeId: 'x', price: 350_000, size: 100_000, side: 'sell', timestampUs: 1_796_000_000_000_002 },
     ];
     const message = decodeTickMessage(encodeTickMessage('f', 'e', [encodeTick(quote('AAPL', 1))], trades.map(encodeTrade)));
-    expect(message.ticks.map((t) => t.quote.seq)).toEqual([1]);
+    expect(message.ticks.map((t) => t.seq)).toEqual([1]);
     expect(message.trades).toEqual(trades);
+  });
+
+  it('encodes a tick once for the channel and the fan-out alike, and reuses the bytes a tick came with', () => {
+    const local = quote('AAPL', 7);
+    const first = encodeTick(local);
+    expect(encodeTick(local)).toBe(first); // the same bytes, not encoded again
+    expect(encodeTick({ ...local })).not.toBe(first); // another quote, its own encoding
+    const [received] = decodeTickMessage(encodeTickMessage('f', 'e', [first])).ticks;
+    expect(encodeTick(received)).toBe(received.wire);
   });
 
   it('is an empty heartbeat when no tick was sequenced', () => {

@@ -17,16 +17,11 @@ const VERSION = 1;
 const TAG_BATCH_TICK = (1 << 3) | 2;
 const TAG_BATCH_TRADE = (2 << 3) | 2;
 
-export interface SequencedTick {
-  quote: Quote;
-  /** `Tick` encoding with first_seq = seq, as sent to unthrottled subscribers. */
-  bytes: Uint8Array;
-}
-
 export interface TickChannelMessage {
   origin: string;
   epoch: string;
-  ticks: SequencedTick[];
+  /** Each with `wire`: its `Tick` encoding with first_seq = seq, as sent to unthrottled subscribers. */
+  ticks: Quote[];
   trades: Trade[];
 }
 
@@ -49,13 +44,13 @@ export function decodeTickMessage(data: Buffer): TickChannelMessage {
   const reader = { data, offset: 1 };
   const origin = readDelimited(reader).toString();
   const epoch = readDelimited(reader).toString();
-  const ticks: SequencedTick[] = [];
+  const ticks: Quote[] = [];
   const trades: Trade[] = [];
   while (reader.offset < data.length) {
     const tag = data[reader.offset++];
     if (tag !== TAG_BATCH_TICK && tag !== TAG_BATCH_TRADE) throw new Error('tick channel: unexpected field');
     const bytes = readDelimited(reader);
-    if (tag === TAG_BATCH_TICK) ticks.push({ quote: quoteOf(pb.Tick.decode(bytes)), bytes });
+    if (tag === TAG_BATCH_TICK) ticks.push(quoteOf(pb.Tick.decode(bytes), bytes));
     else trades.push(tradeOf(pb.Trade.decode(bytes)));
   }
   return { origin, epoch, ticks, trades };
@@ -72,11 +67,9 @@ export function tradeOf(t: ReturnType<typeof pb.Trade.decode>): Trade {
   };
 }
 
-export function encodeTick(quote: Quote): Uint8Array {
-  return pb.Tick.encode({ ...quote, firstSeq: quote.seq }).finish();
-}
 
-export function quoteOf(tick: ReturnType<typeof pb.Tick.decode>): Quote {
+/** The quote a tick carries; `wire` is the tick's own encoding, when the fan-out may send it as it is. */
+export function quoteOf(tick: ReturnType<typeof pb.Tick.decode>, wire?: Uint8Array): Quote {
   return {
     symbol: tick.symbol,
     seq: Number(tick.seq),
@@ -86,6 +79,7 @@ export function quoteOf(tick: ReturnType<typeof pb.Tick.decode>): Quote {
     askSize: Number(tick.askSize),
     lastPrice: Number(tick.lastPrice),
     timestampUs: Number(tick.timestampUs),
+    wire,
   };
 }
 

@@ -61,7 +61,7 @@ export class TickReceiverService implements OnModuleInit, OnModuleDestroy {
     this.lastFeedMessageAt = Date.now();
     if (message.origin === this.redis.nodeId) return; // ours: already delivered here
     // Also while a resync reads the shared state: the replica keeps whichever seq is newer.
-    for (const { quote, bytes } of message.ticks) this.market.apply(message.epoch, { ...quote, wire: bytes });
+    for (const quote of message.ticks) this.market.apply(message.epoch, quote);
     for (const trade of message.trades) this.market.applyTrade(message.epoch, trade);
     if (this.health.state === 'stale') this.check();
   }
@@ -80,7 +80,7 @@ export class TickReceiverService implements OnModuleInit, OnModuleDestroy {
       if (epoch) {
         this.market.load(
           epoch,
-          Object.values(latest ?? {}).map((bytes) => ({ ...quoteOf(pb.Tick.decode(bytes)), wire: bytes })),
+          Object.values(latest ?? {}).map((bytes) => quoteOf(pb.Tick.decode(bytes), bytes)),
           Object.values(trades ?? {}).map((bytes) => tradeOf(pb.Trade.decode(bytes))),
         );
       }

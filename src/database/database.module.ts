@@ -17,7 +17,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(databaseUrl, poolSize), migrationsRun: false, retryAttempts: 3, retryDelay: 1000 }),
+          useFactory: () => Object.assign(dataSourceOptions(databaseUrl, poolSize), { migrationsRun: false, retryAttempts: 3, retryDelay: 1000 }),
           dataSourceFactory: async (options) => migrated(await new DataSource(options as DataSourceOptions).initialize()),
         }),
       ],

@@ -10,6 +10,7 @@ import type { Connection, Subscription } from './connection';
 import { StreamStats } from './stream-stats';
 import { RateGroups } from './rate-groups';
 import { removeFrom, setOf } from './set-map';
+import { tickBytes, tickMessage } from './market-messages';
 import { FrameEncoder } from './wire/outbound';
 import type { OutboundMessage } from './wire/outbound';
 
@@ -84,7 +85,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     subscription.effectiveRate = rate;
     const latest = this.market.latest(subscription.symbol);
     if (latest && latest.seq > subscription.lastSentSeq) {
-      const catchUp = this.encoder.tick(toTick(latest, subscription.lastSentSeq + 1));
+      const catchUp = this.encoder.tick(tickMessage(latest, subscription.lastSentSeq + 1));
       this.stats.conflatedUpdates += latest.seq - subscription.lastSentSeq - 1;
       subscription.lastSentSeq = latest.seq;
       subscription.connection.send(catchUp);
@@ -107,8 +108,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     for (const group of this.groups) group.window.markChanged(quote.symbol);
     const subscribers = this.everyUpdate.get(quote.symbol);
     if (!subscribers) return;
-    const tick = toTick(quote, quote.seq);
-    const message = quote.wire ? this.encoder.encodedTick(tick, quote.wire) : this.encoder.tick(tick);
+    const message = this.encoder.encodedTick(tickMessage(quote, quote.seq), tickBytes(quote));
     for (const subscription of subscribers) {
       if (subscription.lastSentSeq >= quote.seq) continue;
       subscription.lastSentSeq = quote.seq;
@@ -131,7 +131,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
       const subscribers = group.bySymbol.get(quote.symbol);
       if (!subscribers) continue;
       this.stats.conflatedUpdates += quote.seq - firstSeq;
-      const message = this.encoder.tick(toTick(quote, firstSeq));
+      const message = this.encoder.tick(tickMessage(quote, firstSeq));
       const index = messages.push(message) - 1;
       for (const subscription of subscribers) {
         if (subscription.lastSentSeq >= quote.seq) continue;
@@ -158,18 +158,4 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
       connection.send(batch);
     }
   }
-}
-
-export function toTick(quote: Quote, firstSeq: number) {
-  return {
-    symbol: quote.symbol,
-    seq: quote.seq,
-    firstSeq,
-    bidPrice: quote.bidPrice,
-    askPrice: quote.askPrice,
-    bidSize: quote.bidSize,
-    askSize: quote.askSize,
-    lastPrice: quote.lastPrice,
-    timestampUs: quote.timestampUs,
-  };
 }

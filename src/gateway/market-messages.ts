@@ -2,7 +2,7 @@ import { CANDLE_INTERVALS } from '../market/candles';
 import type { Candle, CandleInterval } from '../market/candles';
 import type { PublishItems, PublishOutcome } from '../market/ingest.service';
 import type { PublishRejectCode } from '../market/publish-rules';
-import type { InstrumentInfo } from '../market/quote';
+import type { InstrumentInfo, Quote } from '../market/quote';
 import type { Side, Trade } from '../market/trade';
 import type { bidtape } from '../generated/bidtape';
 import { pb } from './wire/messages';
@@ -16,6 +16,35 @@ export function instrumentMessage(i: InstrumentInfo): bidtape.v1.IInstrument {
     lotSize: i.lotSize, quoteCurrency: i.quoteCurrency,
     candleSource: i.candleSource === 'trades' ? pb.CandleSource.CANDLE_SOURCE_TRADES : pb.CandleSource.CANDLE_SOURCE_QUOTES,
   };
+}
+
+/** A quote as a `Tick`; `firstSeq` below `seq` says the tick conflates the updates since it. */
+export function tickMessage(quote: Quote, firstSeq: number) {
+  return {
+    symbol: quote.symbol,
+    seq: quote.seq,
+    firstSeq,
+    bidPrice: quote.bidPrice,
+    askPrice: quote.askPrice,
+    bidSize: quote.bidSize,
+    askSize: quote.askSize,
+    lastPrice: quote.lastPrice,
+    timestampUs: quote.timestampUs,
+  };
+}
+
+const tickEncodings = new WeakMap<Quote, Uint8Array>();
+
+/**
+ * A quote's `Tick` encoding with first_seq = seq, made once for whoever asks first: the
+ * fan-out to every-update subscribers, and the feed's tick channel on a process that is both.
+ * A tick that came from the channel brings its own (`wire`).
+ */
+export function tickBytes(quote: Quote): Uint8Array {
+  if (quote.wire) return quote.wire;
+  let bytes = tickEncodings.get(quote);
+  if (!bytes) tickEncodings.set(quote, (bytes = pb.Tick.encode(tickMessage(quote, quote.seq)).finish()));
+  return bytes;
 }
 
 export function tradeMessage(t: Trade): bidtape.v1.ITrade {

@@ -48,8 +48,7 @@ export class StreamWsAdapter extends WsAdapter {
   override create(port: number, options: Record<string, unknown> & ServerOptions = {}): WebSocket.Server {
     checkWsInternals();
     const env = this.config.env;
-    const server: WebSocket.Server = super.create(port, {
-      ...options,
+    const server: WebSocket.Server = super.create(port, Object.assign({}, options, {
       maxPayload: env.MAX_MESSAGE_BYTES,
       perMessageDeflate: env.DEFLATE_ENABLED
         ? {
@@ -95,7 +94,7 @@ export class StreamWsAdapter extends WsAdapter {
           },
         );
       },
-    }) as WebSocket.Server;
+    })) as WebSocket.Server;
     server.on('headers', (headers: string[], request: IncomingMessage) => {
       const extensions = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
       const context = this.app.get(HandshakeContexts).get(request);

@@ -178,7 +178,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       connection.send(this.encoder.message(errorReply(message.id, streamCodeOfAuth(result.code), result.reason)));
       return;
     }
-    connection.principal = { ...connection.principal, expiresAt: result.expiresAt };
+    connection.principal = Object.assign({}, connection.principal, { expiresAt: result.expiresAt });
     connection.expiryWarned = false;
     connection.send(this.encoder.message({ tokenRefreshed: { requestId: message.id, expiresTimeUs: (result.expiresAt ?? 0) * 1000 } }));
   }

@@ -10,7 +10,8 @@ import type { CandleSubscription, Connection, TradeSubscription } from './connec
 import { EventBus } from '../events/event-bus';
 import { ConnectionRegistry } from './connection-registry.service';
 import { CandleFanoutService } from './candle-fanout.service';
-import { FanoutService, toTick } from './fanout.service';
+import { FanoutService } from './fanout.service';
+import { tickMessage } from './market-messages';
 import { candleMessage, instrumentMessage, intervalEnum, intervalOf, tradeMessage } from './market-messages';
 import { TradeFanoutService } from './trade-fanout.service';
 import { errorReply, subscribeRejectReply } from './stream-errors';
@@ -189,7 +190,7 @@ export class SubscriptionService implements OnModuleInit {
         const lastTrade = channels.has('trades') ? this.market.lastTrade(symbol) : undefined;
         return {
           instrument: instrumentMessage(this.instruments.get(symbol)!),
-          latest: latest ? toTick(latest, latest.seq) : null,
+          latest: latest ? tickMessage(latest, latest.seq) : null,
           lastTrade: lastTrade ? tradeMessage(lastTrade) : null,
           epoch: this.market.epoch,
         };

@@ -13,5 +13,5 @@ export const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers["x-ap
 /** pino-http's request serializer output, with credential query parameters removed. */
 export function redactRequest<T extends { url?: string; query?: Record<string, unknown> }>(req: T): T {
   const query = req.query && Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, SECRET_PARAMETERS.includes(k.toLowerCase()) ? '[Redacted]' : v]));
-  return { ...req, url: redactUrl(req.url), ...(query ? { query } : {}) };
+  return Object.assign({}, req, { url: redactUrl(req.url) }, query ? { query } : {});
 }

@@ -3,7 +3,7 @@ import type { OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nes
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
 import { CandleRepository } from './candle.repository';
-import { CANDLE_INTERVALS, CandleBuilder, candleKey, INTERVAL_US } from './candles';
+import { CANDLE_INTERVALS, CandleBuilder, candleKey, INTERVAL_US, withClosed } from './candles';
 import type { Candle, CandleInterval } from './candles';
 import { InstrumentsService } from './instruments.service';
 import { nowMicros } from './quote';
@@ -156,11 +156,11 @@ export class CandlesService implements OnModuleInit, OnApplicationBootstrap, OnM
         const stillForming = last && nowUs < last.startUs + INTERVAL_US[interval];
         const k = candleKey(symbol, interval);
         if (this.builders.has(k)) continue; // prices arrived first: they win
-        const closed = (stillForming ? rows.slice(0, -1) : rows).map((c) => ({ ...c, closed: true }));
+        const closed = (stillForming ? rows.slice(0, -1) : rows).map((c) => withClosed(c, true));
         // A candle still forming when the last process stopped is closed now, and written so.
         for (const c of closed.slice(-1)) if (!rows[rows.length - 1].closed && !stillForming) this.dirty.set(`${k}/${c.startUs}`, c);
         if (closed.length > 0) this.recentClosed.set(k, closed);
-        if (stillForming) this.builders.set(k, new CandleBuilder(symbol, interval, { ...last, closed: false }));
+        if (stillForming) this.builders.set(k, new CandleBuilder(symbol, interval, withClosed(last, false)));
       }
     }
   }

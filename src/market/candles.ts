@@ -29,6 +29,11 @@ export interface Candle {
   closed: boolean;
 }
 
+/** A copy of the candle, closed or forming. */
+export function withClosed(c: Candle, closed: boolean): Candle {
+  return { symbol: c.symbol, interval: c.interval, startUs: c.startUs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, count: c.count, closed };
+}
+
 /** Names one symbol's candles at one interval, wherever they are kept or looked up. */
 export function candleKey(symbol: string, interval: CandleInterval): string {
   return `${symbol}/${interval}`;
@@ -71,7 +76,7 @@ export class CandleBuilder {
     let closed: Candle | null = null;
     const current = this.current;
     if (current && start > current.startUs) {
-      closed = { ...current, closed: true };
+      closed = withClosed(current, true);
       this.current = null;
     }
     if (!this.current) {
@@ -92,6 +97,6 @@ export class CandleBuilder {
     const c = this.current;
     if (!c || nowUs < c.startUs + INTERVAL_US[this.interval]) return null;
     this.current = null;
-    return { ...c, closed: true };
+    return withClosed(c, true);
   }
 }

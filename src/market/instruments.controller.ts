@@ -61,7 +61,7 @@ export class InstrumentsController {
 
   private view(i: InstrumentInfo): InstrumentViewDto {
     const source = this.instruments.sourceOf(i.symbol);
-    return { ...i, source: typeof source === 'object' ? 'publisher' : (source ?? 'simulator') };
+    return Object.assign({}, i, { source: typeof source === 'object' ? ('publisher' as const) : (source ?? ('simulator' as const)) });
   }
 }
 
@@ -81,7 +81,7 @@ export class AdminInstrumentsController {
   @ApiErrors(...BODY_ERRORS, MarketErrorCode.InstrumentExists, { invalid: ['symbol must match /^[A-Z0-9][A-Z0-9._-]{0,31}$/ regular expression'] })
   async add(@Body() dto: CreateInstrumentDto): Promise<InstrumentInfoDto> {
     if (!(await this.instruments.add(dto))) throw new MarketError(MarketErrorCode.InstrumentExists, `${dto.symbol} is live already`);
-    return { ...dto, candleSource: dto.candleSource ?? 'trades' };
+    return Object.assign({}, dto, { candleSource: dto.candleSource ?? ('trades' as const) });
   }
 
   @Put(':symbol/source')

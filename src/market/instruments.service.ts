@@ -87,13 +87,14 @@ export class InstrumentsService implements OnModuleInit, OnModuleDestroy {
     const existing = await this.repository.findOne({ where: { symbol: instrument.symbol } });
     if (existing?.active) return false;
     try {
-      await this.repository.save({
-        ...instrument,
-        candleSource: instrument.candleSource ?? 'trades',
-        source: sourceName(instrument.source ?? 'simulator'),
-        active: true,
-        retiredAt: null,
-      });
+      await this.repository.save(
+        Object.assign({}, instrument, {
+          candleSource: instrument.candleSource ?? 'trades',
+          source: sourceName(instrument.source ?? 'simulator'),
+          active: true,
+          retiredAt: null,
+        }),
+      );
     } catch (error) {
       if (error instanceof QueryFailedError) return false; // a concurrent add won
       throw error;

@@ -27,7 +27,9 @@ export class MarketDataService {
   /** Sequences a quote; stamped now unless the source's own time is given. */
   publish(input: QuoteInput, timestampUs = 0): Quote {
     const previous = this.latestBySymbol.get(input.symbol);
-    const quote: Quote = { ...input, seq: (previous?.seq ?? 0) + 1, timestampUs: timestampUs || nowMicros() };
+    // Fields named, not spread from the input: every quote then shares one hidden class.
+    const { symbol, bidPrice, askPrice, bidSize, askSize, lastPrice } = input;
+    const quote: Quote = { symbol, seq: (previous?.seq ?? 0) + 1, bidPrice, askPrice, bidSize, askSize, lastPrice, timestampUs: timestampUs || nowMicros() };
     this.latestBySymbol.set(quote.symbol, quote);
     this.events.emit('tick.published', quote);
     return quote;
@@ -40,7 +42,8 @@ export class MarketDataService {
   /** Sequences a trade in the symbol's trade stream (its own numbering, same epoch). */
   publishTrade(input: TradeInput): Trade {
     const previous = this.lastTradeBySymbol.get(input.symbol);
-    const trade: Trade = { ...input, seq: (previous?.seq ?? 0) + 1, timestampUs: input.timestampUs || nowMicros() };
+    const { symbol, tradeId, price, size, side } = input;
+    const trade: Trade = { symbol, seq: (previous?.seq ?? 0) + 1, tradeId, price, size, side, timestampUs: input.timestampUs || nowMicros() };
     this.lastTradeBySymbol.set(trade.symbol, trade);
     this.events.emit('trade.published', trade);
     return trade;

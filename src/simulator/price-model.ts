@@ -123,7 +123,7 @@ export class PriceModel {
   constructor(options: PriceModelOptions) {
     validateOptions(options);
     this.random = new SeededRandom(options.seed);
-    this.burst = { ...DEFAULT_BURST_REGIME, ...options.burst };
+    this.burst = Object.assign({}, DEFAULT_BURST_REGIME, options.burst);
     validateBurst(this.burst);
     this.yearsPerTick = options.timeAcceleration / options.ticksPerSecond / SECONDS_PER_YEAR;
     this.states = options.instruments.map((instrument) => ({

@@ -62,7 +62,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     const instruments = this.instruments
       .all()
       .filter((i) => !wanted || wanted.has(i.symbol))
-      .map((i) => ({ ...i, profile: DEFAULT_PRICE_PROFILES[i.symbol] ?? FALLBACK_PRICE_PROFILE }));
+      .map((i) => Object.assign({}, i, { profile: DEFAULT_PRICE_PROFILES[i.symbol] ?? FALLBACK_PRICE_PROFILE }));
     if (instruments.length === 0) {
       this.logger.warn('simulator has no instruments to run (check SIM_SYMBOLS)');
       return;

@@ -102,16 +102,16 @@ export function decideBid(terms: AuctionTerms, book: AuctionBook, bid: BidReques
   const { leaderId, leading, leaderMax, price: contested } = contest(terms, book, bid, challengerMax);
   const price = liftToReserve(contested, leaderMax, terms.reservePrice);
 
-  const challengerEntry = { bidderId: bid.bidderId, maxAmount: bid.maxAmount ?? null, kind: 'bid' } as const;
+  const challengerEntry = (amount: number): RecordedBid => ({ bidderId: bid.bidderId, amount, maxAmount: bid.maxAmount ?? null, kind: 'bid' });
   let recorded: RecordedBid[];
   let outbid: { bidderId: string; reason: 'NEW_BID' | 'PROXY_MAX' } | null;
   if (leading) {
-    recorded = [{ ...challengerEntry, amount: price }];
+    recorded = [challengerEntry(price)];
     outbid = book.leaderId === null ? null : { bidderId: book.leaderId, reason: 'NEW_BID' };
   } else {
     // The challenger's proxy is spent up to its max, then the leader's proxy answers it.
     recorded = [
-      { ...challengerEntry, amount: challengerMax },
+      challengerEntry(challengerMax),
       { bidderId: leaderId, amount: price, maxAmount: null, kind: 'proxy' },
     ];
     outbid = { bidderId: bid.bidderId, reason: 'PROXY_MAX' };
@@ -120,14 +120,7 @@ export function decideBid(terms: AuctionTerms, book: AuctionBook, bid: BidReques
   const endAt = softCloseEnd(terms, book.endAt, bid.receivedAt);
   return {
     accepted: true,
-    book: {
-      ...book,
-      currentPrice: price,
-      leaderId,
-      leaderMax,
-      bidCount: book.bidCount + recorded.length,
-      endAt,
-    },
+    book: { closed: book.closed, currentPrice: price, leaderId, leaderMax, bidCount: book.bidCount + recorded.length, endAt },
     recorded,
     leading,
     price,
@@ -173,11 +166,11 @@ function contest(
   challengerMax: number,
 ): { leaderId: string; leading: boolean; leaderMax: number; price: number } {
   const inc = (price: number) => incrementAt(price, terms.increments);
-  const challenger = { leaderId: bid.bidderId, leading: true, leaderMax: challengerMax };
-  if (book.leaderId === null) return { ...challenger, price: bid.amount };
+  const challengerLeads = (price: number) => ({ leaderId: bid.bidderId, leading: true, leaderMax: challengerMax, price });
+  if (book.leaderId === null) return challengerLeads(bid.amount);
   if (challengerMax > book.leaderMax) {
     // The challenger's amount is a firm bid, so the price is never below it.
-    return { ...challenger, price: Math.max(bid.amount, Math.min(challengerMax, book.leaderMax + inc(book.leaderMax))) };
+    return challengerLeads(Math.max(bid.amount, Math.min(challengerMax, book.leaderMax + inc(book.leaderMax))));
   }
   // Equal maxima: the earlier bidder keeps the lead. They committed to that price first and the
   // later bid offers nothing more; server receive order makes the outcome deterministic.

@@ -98,7 +98,7 @@ export function planBatch(auctions: Map<string, LockedAuction>, earlier: readonl
     const fields: BidRequestFields = { bidderId: bidder.id, clientBidId: request.clientBidId, auctionId, amount: request.amount, maxAmount: request.maxAmount };
     const previous = answers.get(key);
     if (previous) {
-      plan.outcomes.push(sameRequest(previous.fields, fields) ? { ...previous.outcome, duplicate: true } : rejected('IDEMPOTENCY_MISMATCH', 0));
+      plan.outcomes.push(sameRequest(previous.fields, fields) ? Object.assign({}, previous.outcome, { duplicate: true }) : rejected('IDEMPOTENCY_MISMATCH', 0));
       continue;
     }
     const decide = (outcome: BidOutcome, seq: number | null) => {
@@ -106,7 +106,11 @@ export function planBatch(auctions: Map<string, LockedAuction>, earlier: readonl
       answers.set(key, { fields, outcome });
       if (outcome.accepted || !UNSTORED.has(outcome.reason)) {
         plan.decisions.push({
-          ...fields,
+          bidderId: fields.bidderId,
+          clientBidId: fields.clientBidId,
+          auctionId: fields.auctionId,
+          amount: fields.amount,
+          maxAmount: fields.maxAmount,
           accepted: outcome.accepted,
           seq,
           reason: outcome.accepted ? null : outcome.reason,

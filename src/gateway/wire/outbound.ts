@@ -90,7 +90,7 @@ export class FrameEncoder {
     return new OutboundMessage(this, { tick }, pb.Tick.encode(tick).finish());
   }
 
-  /** A tick whose `Tick` encoding (first_seq = seq) was already made, by the feed. */
+  /** A tick whose `Tick` encoding (first_seq = seq) was already made (market-messages' tickBytes). */
   encodedTick(tick: TickInit, tickBytes: Uint8Array): OutboundMessage {
     return new OutboundMessage(this, { tick }, tickBytes);
   }

@@ -29,16 +29,16 @@ export class CandleViewDto {
   @ApiProperty({ type: 'integer', description: 'Bucket start, microseconds since the epoch', example: 1796135460000000 })
   startTimeUs!: number;
 
-  @ApiProperty({ ...PRICE, example: 18342 })
+  @ApiProperty({ example: 18342, ...PRICE })
   open!: number;
 
-  @ApiProperty({ ...PRICE, example: 18361 })
+  @ApiProperty({ example: 18361, ...PRICE })
   high!: number;
 
-  @ApiProperty({ ...PRICE, example: 18337 })
+  @ApiProperty({ example: 18337, ...PRICE })
   low!: number;
 
-  @ApiProperty({ ...PRICE, example: 18355 })
+  @ApiProperty({ example: 18355, ...PRICE })
   close!: number;
 
   @ApiProperty({ type: 'integer', description: 'Traded size, in size units', example: 4200 })
