@@ -10,7 +10,8 @@ export class Harness {
 
   static start(): Harness {
     const child = fork(path.join(__dirname, 'client-harness.ts'), [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      // BENCH_HARNESS_NODE_ARGS: extra node flags for the harness, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      execArgv: [...(process.env.BENCH_HARNESS_NODE_ARGS ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only'],
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -35,7 +36,12 @@ export class Harness {
 
   /** Disconnecting IPC makes the harness close its sockets and exit. */
   async close(): Promise<void> {
-    if (this.child.connected) this.child.disconnect();
+    if (this.child.connected) {
+      // It exits on its own (and writes a --cpu-prof profile, if asked): give it a moment.
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.disconnect();
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
     await stopChild(this.child, 'SIGTERM', 5000);
   }
 
