@@ -3,6 +3,7 @@ import type { OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { AppConfig } from '../config/app-config';
+import { booleanArray, integerArray, textArray } from '../database/pg-arrays';
 import { PipelinedPool } from '../database/pipelined-pool';
 import type { PipelinedTransaction } from '../database/pipelined-pool';
 import type { IncrementBand } from './domain/increments';
@@ -72,7 +73,7 @@ export class AuctionRepository implements OnModuleDestroy {
       text: `SELECT ${AUCTION_COLUMNS} FROM auctions a
          LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
         WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
-      values: [[...ids].sort()],
+      values: [textArray([...ids].sort())],
     });
     return new Map(rows.map((r) => [r.id, toLockedAuction(r)]));
   }
@@ -98,7 +99,7 @@ export class AuctionRepository implements OnModuleDestroy {
          FROM unnest($1::uuid[], $2::text[]) AS k(bidder_id, client_bid_id)
          CROSS JOIN LATERAL (SELECT * FROM bid_decisions x WHERE x.bidder_id = k.bidder_id AND x.client_bid_id = k.client_bid_id LIMIT 1) d
          LEFT JOIN bids b ON d.accepted AND b.auction_id = d.auction_id AND b.seq = d.seq`,
-      values: [keys.map((k) => k.bidderId), keys.map((k) => k.clientBidId)],
+      values: [textArray(keys.map((k) => k.bidderId)), textArray(keys.map((k) => k.clientBidId))],
     });
     return rows.map((r): StoredAnswer => {
       const bidderId = String(r.bidder_id);
@@ -116,8 +117,8 @@ export class AuctionRepository implements OnModuleDestroy {
   /**
    * Writes a batch's plan in one statement: the decided bids, every decision, and the new
    * books. Data-modifying CTEs always run to completion, referenced or not. A decision stored
-   * concurrently by another process fails on pk_bid_decisions. Timestamps go as ISO strings,
-   * which the driver passes through as they are.
+   * concurrently by another process fails on pk_bid_decisions. The columns go as array
+   * literals (database/pg-arrays.ts), timestamps in them as ISO strings.
    */
   writePlan(tx: PipelinedTransaction, plan: { bids: BidRow[]; decisions: DecisionRow[]; books: { auction: LockedAuction; lastSeq: number }[] }): Promise<unknown> {
     const { bids, decisions, books } = plan;
@@ -140,36 +141,36 @@ export class AuctionRepository implements OnModuleDestroy {
               AS u(id, price, leader, leader_max, bids, last_seq, end_at)
         WHERE a.id = u.id`,
       values: [
-        bids.map((r) => r.auctionId),
-        bids.map((r) => r.seq),
-        bids.map((r) => r.bidderId),
-        bids.map((r) => r.kind),
-        bids.map((r) => r.amount),
-        bids.map((r) => r.maxAmount),
-        bids.map((r) => r.clientBidId),
-        bids.map((r) => iso(r.receivedAt)),
-        bids.map((r) => r.priceAfter),
-        bids.map((r) => r.leading),
-        bids.map((r) => r.nextMinimum),
-        bids.map((r) => iso(r.endAtAfter)),
-        bids.map((r) => r.extended),
-        decisions.map((r) => r.bidderId),
-        decisions.map((r) => r.clientBidId),
-        decisions.map((r) => r.auctionId),
-        decisions.map((r) => r.amount),
-        decisions.map((r) => r.maxAmount),
-        decisions.map((r) => r.accepted),
-        decisions.map((r) => r.seq),
-        decisions.map((r) => r.reason),
-        decisions.map((r) => r.nextMinimum),
-        decisions.map((r) => iso(r.receivedAt)),
-        books.map((c) => c.auction.id),
-        books.map((c) => c.auction.book.currentPrice),
-        books.map((c) => c.auction.book.leaderId),
-        books.map((c) => c.auction.book.leaderMax),
-        books.map((c) => c.auction.book.bidCount),
-        books.map((c) => c.lastSeq),
-        books.map((c) => iso(c.auction.book.endAt)),
+        textArray(bids.map((r) => r.auctionId)),
+        integerArray(bids.map((r) => r.seq)),
+        textArray(bids.map((r) => r.bidderId)),
+        textArray(bids.map((r) => r.kind)),
+        integerArray(bids.map((r) => r.amount)),
+        integerArray(bids.map((r) => r.maxAmount)),
+        textArray(bids.map((r) => r.clientBidId)),
+        textArray(bids.map((r) => iso(r.receivedAt))),
+        integerArray(bids.map((r) => r.priceAfter)),
+        booleanArray(bids.map((r) => r.leading)),
+        integerArray(bids.map((r) => r.nextMinimum)),
+        textArray(bids.map((r) => iso(r.endAtAfter))),
+        booleanArray(bids.map((r) => r.extended)),
+        textArray(decisions.map((r) => r.bidderId)),
+        textArray(decisions.map((r) => r.clientBidId)),
+        textArray(decisions.map((r) => r.auctionId)),
+        integerArray(decisions.map((r) => r.amount)),
+        integerArray(decisions.map((r) => r.maxAmount)),
+        booleanArray(decisions.map((r) => r.accepted)),
+        integerArray(decisions.map((r) => r.seq)),
+        textArray(decisions.map((r) => r.reason)),
+        integerArray(decisions.map((r) => r.nextMinimum)),
+        textArray(decisions.map((r) => iso(r.receivedAt))),
+        textArray(books.map((c) => c.auction.id)),
+        integerArray(books.map((c) => c.auction.book.currentPrice)),
+        textArray(books.map((c) => c.auction.book.leaderId)),
+        integerArray(books.map((c) => c.auction.book.leaderMax)),
+        integerArray(books.map((c) => c.auction.book.bidCount)),
+        integerArray(books.map((c) => c.lastSeq)),
+        textArray(books.map((c) => iso(c.auction.book.endAt))),
       ],
     });
   }
