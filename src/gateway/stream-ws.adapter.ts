@@ -124,7 +124,7 @@ export class StreamWsAdapter extends WsAdapter {
   override bindMessageHandlers(
     client: WebSocket,
     handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
+    _transform: (data: unknown) => Observable<unknown>,
   ): void {
     const byKind = new Map(handlers.map((h) => [h.message as string, h.callback]));
     const encoding = encodingOf(client.protocol);
@@ -134,8 +134,11 @@ export class StreamWsAdapter extends WsAdapter {
       const [kind, payload] = decoded.ok ? [decoded.message.kind!, decoded.message] : [INVALID_MESSAGE, decoded];
       const handler = byKind.get(kind);
       if (!handler) return;
+      // Every handler answers through Connection.send and returns nothing, so there is no result
+      // to turn into a reply: Nest's transform (an Observable chain per message, ~3 % of the CPU
+      // at 3,000 bids/s) is not used. The handler's own wrapper already catches its errors.
       try {
-        transform(handler(payload, kind)).subscribe({ error: (e: unknown) => this.log.error(e) });
+        Promise.resolve(handler(payload, kind)).catch((error: unknown) => this.log.error(error));
       } catch (error) {
         this.log.error(error);
       }
