@@ -361,8 +361,13 @@ function toLockedAuction(r: AuctionDbRow): LockedAuction {
   };
 }
 
+// The last conversion, kept: a batch's bids arrive in order, mostly many within one ms, and
+// the bids of one auction share its end time.
+let lastIso = { epochMs: Number.NaN, text: '' };
+
 function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (epochMs !== lastIso.epochMs) lastIso = { epochMs, text: new Date(epochMs).toISOString() };
+  return lastIso.text;
 }
 
 /** bigint columns arrive as strings; amounts are always safe integers. */
