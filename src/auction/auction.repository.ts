@@ -262,15 +262,28 @@ export class AuctionRepository implements OnModuleDestroy {
     return rows.map(toLockedAuction);
   }
 
+  /**
+   * The bidder with this handle, created on first use. Every authenticated request and
+   * handshake asks, so a known bidder is only read: an upsert that always updates would write
+   * (and commit, and fsync) a new row version each time, and serialise concurrent requests of
+   * one bidder on its row lock. Two first uses at once: one inserts, the other's insert does
+   * nothing once that one commits, and it reads the row then.
+   */
   async ensureBidder(handle: string): Promise<BidderIdentity> {
     const rows = await this.dataSource.query<BidderIdentity[]>(
-      `INSERT INTO bidders (handle, pseudonym)
-       VALUES ($1, 'bidder-' || substr(md5(gen_random_uuid()::text), 1, 8))
-       ON CONFLICT (handle) DO UPDATE SET handle = EXCLUDED.handle
-       RETURNING id, handle, pseudonym`,
+      `WITH found AS (SELECT id, handle, pseudonym FROM bidders WHERE handle = $1),
+       created AS (
+         INSERT INTO bidders (handle, pseudonym)
+         SELECT $1, 'bidder-' || substr(md5(gen_random_uuid()::text), 1, 8) WHERE NOT EXISTS (SELECT 1 FROM found)
+         ON CONFLICT (handle) DO NOTHING
+         RETURNING id, handle, pseudonym)
+       SELECT * FROM found UNION ALL SELECT * FROM created`,
       [handle],
     );
-    return rows[0];
+    if (rows[0]) return rows[0];
+    const [existing] = await this.dataSource.query<BidderIdentity[]>(`SELECT id, handle, pseudonym FROM bidders WHERE handle = $1`, [handle]);
+    if (!existing) throw new Error(`bidder ${handle} was neither found nor created`);
+    return existing;
   }
 }
 
