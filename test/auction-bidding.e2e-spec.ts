@@ -69,6 +69,28 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     expect((await placeBid(client, auction.id, 1000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_NOT_ALLOWED);
   });
 
+  it("keeps each auction's own terms and seller when later batches lock only the books", async () => {
+    // The first batch on an auction reads its terms; later ones reuse what this process kept.
+    const sellerA = unique('seller-a');
+    const a = await createAuction(platform.url, { sellerHandle: sellerA, startingPrice: 1000, increments: [{ upTo: null, increment: 100 }] });
+    const b = await createAuction(platform.url, { startingPrice: 5000, increments: [{ upTo: null, increment: 700 }] });
+    const bidders = [await bidder(unique('one')), await bidder(unique('two'))];
+    const seller = await bidder(sellerA);
+    for (let round = 0; round < 3; round++) {
+      const client = bidders[round % 2]; // never the leader of what it bids on
+      const onA = await placeBid(client, a.id, 1000 + round * 100);
+      expect(onA.accepted?.nextMinimum).toBe(1100 + round * 100);
+      const onB = await placeBid(client, b.id, 5000 + round * 700);
+      expect(onB.accepted?.nextMinimum).toBe(5700 + round * 700);
+      expect((await placeBid(seller, a.id, 5000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_NOT_ALLOWED);
+      // Below the minimum of b's own increment: the minimum b's terms give, not a's.
+      expect((await placeBid(seller, b.id, 5000 + round * 700 + 100)).rejected).toMatchObject({
+        reason: Reason.BID_REJECT_REASON_BELOW_MINIMUM,
+        nextMinimum: 5700 + round * 700,
+      });
+    }
+  });
+
   it('decides bids in arrival order while several batches are in flight', async () => {
     const auction = await createAuction(platform.url, { startingPrice: 1000 });
     const alice = await bidder(unique('alice'));

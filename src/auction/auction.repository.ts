@@ -15,12 +15,18 @@ function epochMs(column: string): string {
   return `(extract(epoch FROM ${column}) * 1000)::bigint`;
 }
 
-const AUCTION_COLUMNS = `
-  a.id, a.title, a.currency, a.price_scale, a.seller_id, a.state, a.starting_price, a.reserve_price,
-  a.increments, ${epochMs('a.start_at')} AS start_at, ${epochMs('a.end_at')} AS end_at,
-  ${epochMs('a.scheduled_end_at')} AS scheduled_end_at, a.soft_close_window_ms, a.soft_close_extension_ms,
-  a.current_price, a.leader_id, a.leader_max, a.bid_count, a.last_seq, a.reserve_met,
-  l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
+/** What changes as an auction is bid on and closed. */
+const BOOK_COLUMNS = `
+  a.id, a.state, ${epochMs('a.end_at')} AS end_at, a.current_price, a.leader_id, a.leader_max, a.bid_count, a.last_seq,
+  a.reserve_met, l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
+
+const AUCTION_COLUMNS = `${BOOK_COLUMNS},
+  a.title, a.currency, a.price_scale, a.seller_id, a.starting_price, a.reserve_price, a.increments,
+  ${epochMs('a.start_at')} AS start_at, ${epochMs('a.scheduled_end_at')} AS scheduled_end_at,
+  a.soft_close_window_ms, a.soft_close_extension_ms`;
+
+/** Auctions whose unchanging facts this process keeps (about 1 KB each). */
+const KNOWN_AUCTIONS = 20_000;
 
 /**
  * Every statement of the bidding hot path, in one place. A batch of bids (for any auctions)
@@ -32,6 +38,12 @@ const AUCTION_COLUMNS = `
 export class AuctionRepository implements OnModuleDestroy {
   private readonly logger = new Logger(AuctionRepository.name);
   private readonly bidPool: PipelinedPool;
+  /**
+   * Title, seller and terms of the auctions this process has locked: nothing changes them after
+   * creation, so a batch's lock reads only the books of auctions it already knows (the other
+   * columns were most of the lock's cost: 2.97 against 0.83 ms for 96 rows).
+   */
+  private readonly known = new Map<string, AuctionFacts>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -68,14 +80,29 @@ export class AuctionRepository implements OnModuleDestroy {
    * (other app processes) wait for each other instead of deadlocking.
    */
   async lockAuctions(tx: PipelinedTransaction, ids: string[]): Promise<Map<string, LockedAuction>> {
-    const rows = await tx.query<AuctionDbRow>({
-      name: 'lock-auctions',
-      text: `SELECT ${AUCTION_COLUMNS} FROM auctions a
+    // Of auctions this process already knows, only the books are read.
+    const booksOnly = ids.every((id) => this.known.has(id));
+    const rows = await tx.query<BookDbRow>({
+      name: booksOnly ? 'lock-auction-books' : 'lock-auctions',
+      text: `SELECT ${booksOnly ? BOOK_COLUMNS : AUCTION_COLUMNS} FROM auctions a
          LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
         WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
       values: [textArray([...ids].sort())],
     });
-    return new Map(rows.map((r) => [r.id, toLockedAuction(r)]));
+    const locked = new Map<string, LockedAuction>();
+    for (const r of rows) {
+      const auction = booksOnly ? withBook(this.known.get(r.id)!, r) : toLockedAuction(r as AuctionDbRow);
+      if (!booksOnly) this.remember(auction);
+      locked.set(r.id, auction);
+    }
+    return locked;
+  }
+
+  private remember(auction: LockedAuction): void {
+    if (this.known.has(auction.id)) return;
+    if (this.known.size >= KNOWN_AUCTIONS) this.known.delete(this.known.keys().next().value!);
+    const { id, title, currency, priceScale, sellerId, terms } = auction;
+    this.known.set(id, { id, title, currency, priceScale, sellerId, terms });
   }
 
   async findAuction(id: string): Promise<LockedAuction | null> {
@@ -317,21 +344,13 @@ export interface HistoryRow {
   reservePrice: number | null;
 }
 
-interface AuctionDbRow {
+/** An auction's columns that never change once it is created. */
+type AuctionFacts = Pick<LockedAuction, 'id' | 'title' | 'currency' | 'priceScale' | 'sellerId' | 'terms'>;
+
+interface BookDbRow {
   id: string;
-  title: string;
-  currency: string;
-  price_scale: number;
-  seller_id: string | null;
   state: 'scheduled' | 'open' | 'closed';
-  starting_price: string;
-  reserve_price: string | null;
-  increments: IncrementBand[];
-  start_at: string;
   end_at: string;
-  scheduled_end_at: string;
-  soft_close_window_ms: number;
-  soft_close_extension_ms: number;
   current_price: string;
   leader_id: string | null;
   leader_max: string;
@@ -342,14 +361,27 @@ interface AuctionDbRow {
   winner_pseudonym: string | null;
 }
 
+interface AuctionDbRow extends BookDbRow {
+  title: string;
+  currency: string;
+  price_scale: number;
+  seller_id: string | null;
+  starting_price: string;
+  reserve_price: string | null;
+  increments: IncrementBand[];
+  start_at: string;
+  scheduled_end_at: string;
+  soft_close_window_ms: number;
+  soft_close_extension_ms: number;
+}
+
 function toLockedAuction(r: AuctionDbRow): LockedAuction {
-  return {
+  const facts: AuctionFacts = {
     id: r.id,
     title: r.title,
     currency: r.currency,
     priceScale: r.price_scale,
     sellerId: r.seller_id,
-    state: r.state,
     terms: {
       startingPrice: int(r.starting_price),
       reservePrice: r.reserve_price === null ? null : int(r.reserve_price),
@@ -359,6 +391,20 @@ function toLockedAuction(r: AuctionDbRow): LockedAuction {
       softCloseWindowMs: r.soft_close_window_ms,
       softCloseExtensionMs: r.soft_close_extension_ms,
     },
+  };
+  return withBook(facts, r);
+}
+
+/** An auction from its unchanging facts and its row's book, in one shape whichever query read it. */
+function withBook(facts: AuctionFacts, r: BookDbRow): LockedAuction {
+  return {
+    id: facts.id,
+    title: facts.title,
+    currency: facts.currency,
+    priceScale: facts.priceScale,
+    sellerId: facts.sellerId,
+    state: r.state,
+    terms: facts.terms,
     book: {
       closed: r.state === 'closed',
       currentPrice: int(r.current_price),
