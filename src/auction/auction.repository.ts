@@ -25,7 +25,7 @@ const AUCTION_COLUMNS = `${BOOK_COLUMNS},
   ${epochMs('a.start_at')} AS start_at, ${epochMs('a.scheduled_end_at')} AS scheduled_end_at,
   a.soft_close_window_ms, a.soft_close_extension_ms`;
 
-/** Auctions whose unchanging facts this process keeps (about 1 KB each). */
+/** Auctions whose unchanging facts this process keeps (the oldest is forgotten first). */
 const KNOWN_AUCTIONS = 20_000;
 
 /**

@@ -67,7 +67,6 @@ export function tradeOf(t: ReturnType<typeof pb.Trade.decode>): Trade {
   };
 }
 
-
 /** The quote a tick carries; `wire` is the tick's own encoding, when the fan-out may send it as it is. */
 export function quoteOf(tick: ReturnType<typeof pb.Tick.decode>, wire?: Uint8Array): Quote {
   return {
