@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { EmbeddedDatabase } from '../src/database/embedded-postgres';
-import { postgresFacts, startApp, startDatabase } from './bids/app';
+import { postgresFacts, startApp, startDatabase, startDatabaseDelay } from './bids/app';
 import type { Variant } from './bids/app';
 import { openBidders } from './bids/bidder';
 import { findPgbench, measurePgbenchCeiling } from './bids/pgbench';
@@ -62,6 +62,13 @@ async function main(): Promise<number> {
         `${config.bidders} bidders per variant, ${config.seconds} s windows, ${config.auctions} auctions spread, open loop ${config.rate} bids/s; ` +
         `${cpus.length} CPUs shared by the apps, PostgreSQL and the bench`,
     );
+    // The apps may reach the database through a delaying relay; the bench's own checks go direct.
+    let appDatabaseUrl = database.url;
+    if (config.dbDelayMs > 0) {
+      const relay = await startDatabaseDelay(database.url, config.dbDelayMs);
+      appDatabaseUrl = relay.url;
+      log(`the apps reach PostgreSQL through a relay that holds each chunk ${config.dbDelayMs} ms each way (a database on another host)`);
+    }
     const variants = (
       [
         { key: 'group', name: 'group commit', tag: 'g', batchMax: config.batchMax },
@@ -71,7 +78,7 @@ async function main(): Promise<number> {
     ).filter((v) => config.variants.includes(v.key));
     // One after the other: the first start runs the migrations.
     for (const variant of variants) {
-      const app = await startApp(variant, appDir, database.url);
+      const app = await startApp(variant, appDir, appDatabaseUrl);
       const bidders = await openBidders(app.wsUrl, `${variant.tag}-bidder`, config.bidders, config.startingPrice);
       sides.push({ app, bidders });
       log(`${variant.name}: app pid ${app.pid} (BID_BATCH_MAX=${variant.batchMax}), ${bidders.length} bidders connected`);

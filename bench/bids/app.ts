@@ -49,6 +49,31 @@ export async function startDatabase(dataDir: string): Promise<EmbeddedDatabase> 
   }
 }
 
+/**
+ * The database's URL through a relay that delays every chunk by `delayMs` each way
+ * (bids/db-delay-proxy.ts, its own process): a database on another host, as the apps see it.
+ */
+export async function startDatabaseDelay(databaseUrl: string, delayMs: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const target = new URL(databaseUrl);
+  const child = track(
+    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'db-delay-proxy.ts'), target.port, String(delayMs)], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the database delay relay exited (${code}) before listening`)));
+  });
+  const url = new URL(databaseUrl);
+  url.port = port;
+  return { url: url.toString(), stop: () => stopChild(child) };
+}
+
 export async function postgresFacts(url: string): Promise<PostgresFacts> {
   const db = new Client({ connectionString: url });
   await db.connect();

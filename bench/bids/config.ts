@@ -44,6 +44,8 @@ export interface BidsBenchConfig {
   retryBudgetSeconds: number;
   /** Starting price of every auction, minor units (10.00 EUR: 0.50 increments up to 20.00). */
   startingPrice: number;
+  /** Extra one-way delay between the apps and PostgreSQL, ms (0: direct); see bids/db-delay-proxy.ts. */
+  dbDelayMs: number;
 }
 
 interface Setting {
@@ -94,6 +96,11 @@ const SETTINGS: Setting[] = [
   { env: 'BENCH_MAX_BACKGROUND', help: 'rerun a window if other processes used more CPU, % of a core (25)', parse: (r, c) => (c.maxBackgroundPercent = numberIn('BENCH_MAX_BACKGROUND', r, 0, 10_000, false)) },
   { env: 'BENCH_RETRIES', help: 'extra attempts for a disturbed window, after waiting (up to 10 s) for a quiet machine (2)', parse: (r, c) => (c.retries = numberIn('BENCH_RETRIES', r, 0, 10, true)) },
   { env: 'BENCH_RETRY_BUDGET_SECONDS', help: 'total time for extra attempts and their waits, s (45)', parse: (r, c) => (c.retryBudgetSeconds = numberIn('BENCH_RETRY_BUDGET_SECONDS', r, 0, 3600, false)) },
+  {
+    env: 'BENCH_DB_DELAY_MS',
+    help: 'apps reach PostgreSQL through a relay holding each chunk this long each way, ms: a database on another host (0)',
+    parse: (r, c) => (c.dbDelayMs = numberIn('BENCH_DB_DELAY_MS', r, 0, 100, false)),
+  },
   { env: 'BENCH_DRAIN_TIMEOUT_SECONDS', help: 'wait this long for answers after a window, s (120)', parse: (r, c) => (c.drainTimeoutSeconds = numberIn('BENCH_DRAIN_TIMEOUT_SECONDS', r, 1, 600, false)) },
 ];
 
@@ -114,6 +121,7 @@ export function defaultConfig(): BidsBenchConfig {
     retries: 2,
     retryBudgetSeconds: 45,
     startingPrice: 1000,
+    dbDelayMs: 0,
   };
 }
 

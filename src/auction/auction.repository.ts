@@ -145,7 +145,9 @@ export class AuctionRepository implements OnModuleDestroy {
    * Writes a batch's plan in one statement: the decided bids, every decision, and the new
    * books. Data-modifying CTEs always run to completion, referenced or not. A decision stored
    * concurrently by another process fails on pk_bid_decisions. The columns go as array
-   * literals (database/pg-arrays.ts), timestamps in them as ISO strings.
+   * literals (database/pg-arrays.ts), timestamps in them as ISO strings. The books' ids are also
+   * an index condition: on statistics from when the table was small, the planner seq-scanned
+   * every auction to hash-join them (seen on 1,021 rows, 0.5 ms of a 7.4 ms write).
    */
   writePlan(tx: PipelinedTransaction, plan: { bids: BidRow[]; decisions: DecisionRow[]; books: { auction: LockedAuction; lastSeq: number }[] }): Promise<unknown> {
     const { bids, decisions, books } = plan;
@@ -166,7 +168,7 @@ export class AuctionRepository implements OnModuleDestroy {
               last_seq = u.last_seq, end_at = u.end_at, updated_at = now()
          FROM unnest($24::uuid[], $25::bigint[], $26::uuid[], $27::bigint[], $28::int[], $29::bigint[], $30::timestamptz[])
               AS u(id, price, leader, leader_max, bids, last_seq, end_at)
-        WHERE a.id = u.id`,
+        WHERE a.id = u.id AND a.id = ANY($24::uuid[])`,
       values: [
         textArray(bids.map((r) => r.auctionId)),
         integerArray(bids.map((r) => r.seq)),

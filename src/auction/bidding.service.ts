@@ -6,7 +6,8 @@ import { Telemetry } from '../metrics/telemetry';
 import { AuctionRepository } from './auction.repository';
 import type { BidderIdentity, BidOutcome, PlaceBidRequest } from './auction.types';
 import { BidRateLimit } from '../limits/shared-limits';
-import { KeyedBatcher } from './bid-batcher';
+import { GroupCommitQueue } from './bid-batcher';
+import type { BatchControl } from './bid-batcher';
 import { BatchTurn } from './batch-turn';
 import { isUuid } from './domain/ids';
 import { planBatch, rejected } from './domain/batch-plan';
@@ -16,7 +17,6 @@ const CLIENT_BID_ID = /^[\x21-\x7e]{1,64}$/;
 /** 10^15 minor units: far above any real bid, and next-minimum arithmetic stays exact. */
 export const MAX_BID_AMOUNT = 1e15;
 const UNIQUE_VIOLATION = '23505';
-const ALL_AUCTIONS = 'all';
 
 /**
  * Places bids durably. Bids are queued in arrival order and committed in batches (group
@@ -29,7 +29,7 @@ const ALL_AUCTIONS = 'all';
 @Injectable()
 export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
-  private readonly batcher: KeyedBatcher<typeof ALL_AUCTIONS, PendingBid, BidOutcome>;
+  private readonly batches: GroupCommitQueue<PendingBid, BidOutcome>;
   private readonly pendingByAuction = new Map<string, number>();
   private draining = false;
   private lastTurn?: BatchTurn;
@@ -42,10 +42,14 @@ export class BiddingService {
     private readonly telemetry: Telemetry,
   ) {
     // One queue for all auctions: a batch commits bids of many auctions at once, so a commit's
-    // cost is shared whether the bids crowd one hot auction or spread over thousands.
-    // Several batches in flight overlap one's commit (the WAL flush) with the next one's work:
-    // worth it when commit latency, not CPU, is the limit (the default is one).
-    this.batcher = new KeyedBatcher(config.env.BID_BATCH_MAX, (_all, bids) => this.commitBatch(bids), config.env.BID_BATCHES_IN_FLIGHT);
+    // cost is shared whether the bids crowd one hot auction or spread over thousands. With
+    // several batches in flight, the next one starts once the one before has sent its write,
+    // with bids of other auctions only: it overlaps that commit (the WAL flush) without
+    // waiting for its row locks.
+    this.batches = new GroupCommitQueue(
+      { maxBatch: config.env.BID_BATCH_MAX, maxInFlight: config.env.BID_BATCHES_IN_FLIGHT, keyOf: (bid: PendingBid) => bid.request.auctionId },
+      (bids, control) => this.commitBatch(bids, control),
+    );
   }
 
   async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
@@ -55,7 +59,7 @@ export class BiddingService {
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!isUuid(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
     this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
-    return this.batcher.submit(ALL_AUCTIONS, { bidder, request });
+    return this.batches.submit({ bidder, request });
   }
 
   /**
@@ -65,7 +69,7 @@ export class BiddingService {
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     const deadline = Date.now() + timeoutMs;
-    while (this.batcher.busyKeys > 0) {
+    while (!this.batches.idle) {
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -83,10 +87,10 @@ export class BiddingService {
    * both touch, the earlier bids are decided first; the row lock then makes the later batch
    * wait for that commit), and it announces and answers only after the batch before has.
    */
-  private async commitBatch(bids: PendingBid[]): Promise<BidOutcome[]> {
+  private async commitBatch(bids: PendingBid[], control: BatchControl): Promise<BidOutcome[]> {
     const turn = this.nextTurn();
     try {
-      const plan = await this.tryCommit(bids, turn, 1);
+      const plan = await this.tryCommit(bids, turn, control, 1);
       await turn.predecessorDelivered;
       if (!plan) return bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
       for (const [auctionId, committed] of plan.committed) {
@@ -111,17 +115,17 @@ export class BiddingService {
   }
 
   /** The committed plan, or null when the batch could not be committed (every bid is answered retryable). */
-  private async tryCommit(bids: PendingBid[], turn: BatchTurn, attempt: number): Promise<BatchPlan | null> {
+  private async tryCommit(bids: PendingBid[], turn: BatchTurn, control: BatchControl, attempt: number): Promise<BatchPlan | null> {
     try {
       const endTimer = this.telemetry.bidCommitSeconds.startTimer();
-      const plan = await this.repository.transaction((tx) => this.decideBatch(tx, bids, turn));
+      const plan = await this.repository.transaction((tx) => this.decideBatch(tx, bids, turn, control));
       endTimer();
       this.telemetry.bidBatchSize.observe(bids.length);
       return plan;
     } catch (error) {
       // Another process stored one of these client bid ids first: decide again, it is now a
       // duplicate. (Its locks are taken again after any later batch of ours that got them meanwhile.)
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) return this.tryCommit(bids, turn, 2);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt === 1) return this.tryCommit(bids, turn, control, 2);
       this.logger.error(`bid batch of ${bids.length} failed: ${(error as Error).message}`);
       return null;
     }
@@ -132,13 +136,14 @@ export class BiddingService {
    * plan. The lock and the lookup go out together, and the write goes out with the COMMIT:
    * two round trips per batch.
    */
-  private async decideBatch(tx: PipelinedTransaction, bids: PendingBid[], turn: BatchTurn): Promise<BatchPlan> {
+  private async decideBatch(tx: PipelinedTransaction, bids: PendingBid[], turn: BatchTurn, control: BatchControl): Promise<BatchPlan> {
     if (!turn.mayLock) await turn.predecessorLocked;
     const locking = this.repository.lockAuctions(tx, [...new Set(bids.map((b) => b.request.auctionId))]).finally(() => turn.locked());
     const looking = this.repository.findAnswers(tx, bids.map((b) => ({ bidderId: b.bidder.id, clientBidId: b.request.clientBidId })));
     const [auctions, earlier] = await Promise.all([locking, looking]);
     const plan = planBatch(auctions, earlier, bids);
     void this.repository.writePlan(tx, plan);
+    control.handOff();
     return plan;
   }
 }
