@@ -91,6 +91,41 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     }
   });
 
+  it('decides from the rows when another node changed an auction this process remembers', async () => {
+    // This process has bid on the auction before; a write by another node (done here in SQL, as
+    // that node would) must be decided on, not what this process saw last (a guard for any cache
+    // of books: one planned from memory, with a check, was tried on 2026-12-02 and not kept).
+    const auction = await createAuction(platform.url, { startingPrice: 1000 });
+    const alice = await bidder(unique('alice'));
+    const bob = await bidder(unique('bob'));
+    const carolHandle = unique('carol');
+    await bidder(carolHandle);
+    expect((await placeBid(alice, auction.id, 1000)).accepted).toMatchObject({ seq: 1, nextMinimum: 1050 });
+    await withDb((db) =>
+      db.query(
+        `WITH carol AS (SELECT id FROM bidders WHERE handle = $2)
+         INSERT INTO bids (auction_id, seq, bidder_id, kind, amount, client_bid_id, received_at, price_after, leads, next_minimum, end_at_after)
+         SELECT $1, 2, carol.id, 'bid', 1050, 'other-node-1', now(), 1050, true, 1100, a.end_at FROM carol, auctions a WHERE a.id = $1`,
+        [auction.id, carolHandle],
+      ),
+    );
+    await withDb((db) =>
+      db.query(
+        `UPDATE auctions SET current_price = 1050, leader_max = 1050, bid_count = 2, last_seq = 2,
+                leader_id = (SELECT id FROM bidders WHERE handle = $2) WHERE id = $1`,
+        [auction.id, carolHandle],
+      ),
+    );
+    // Remembered: 10.00, next 10.50. In the rows: 10.50 by carol, next 11.00.
+    expect((await placeBid(bob, auction.id, 1050)).rejected).toMatchObject({ reason: Reason.BID_REJECT_REASON_BELOW_MINIMUM, nextMinimum: 1100 });
+    expect((await placeBid(bob, auction.id, 1100)).accepted).toMatchObject({ seq: 3, price: 1100 });
+    // Closed by another node's lifecycle: no bid is accepted on it any more.
+    await withDb((db) => db.query(`UPDATE auctions SET state = 'closed', closed_at = now() WHERE id = $1`, [auction.id]));
+    expect((await placeBid(alice, auction.id, 5000)).rejected!.reason).toBe(Reason.BID_REJECT_REASON_AUCTION_CLOSED);
+    const seqs = await withDb((db) => db.query('SELECT seq::int FROM bids WHERE auction_id = $1 ORDER BY seq', [auction.id]));
+    expect(seqs.rows.map((r: { seq: number }) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('decides bids in arrival order while several batches are in flight', async () => {
     const auction = await createAuction(platform.url, { startingPrice: 1000 });
     const alice = await bidder(unique('alice'));
