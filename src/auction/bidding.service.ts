@@ -82,10 +82,10 @@ export class BiddingService {
   }
 
   /**
-   * One batch, possibly while earlier ones still commit. Two orders are kept across batches:
-   * a batch asks for its row locks only once the batch before holds its own (so on an auction
-   * both touch, the earlier bids are decided first; the row lock then makes the later batch
-   * wait for that commit), and it announces and answers only after the batch before has.
+   * One batch, possibly while earlier ones still commit (never on the same auctions: the queue
+   * keeps a bid back while a running batch holds its auction). Two orders are kept across
+   * batches: a batch asks for its row locks only once the batch before holds its own, and it
+   * announces and answers only after the batch before has.
    */
   private async commitBatch(bids: PendingBid[], control: BatchControl): Promise<BidOutcome[]> {
     const turn = this.nextTurn();
