@@ -65,8 +65,7 @@ async function main(): Promise<number> {
     // The apps may reach the database through a delaying relay; the bench's own checks go direct.
     let appDatabaseUrl = database.url;
     if (config.dbDelayMs > 0) {
-      const relay = await startDatabaseDelay(database.url, config.dbDelayMs);
-      appDatabaseUrl = relay.url;
+      appDatabaseUrl = await startDatabaseDelay(database.url, config.dbDelayMs);
       log(`the apps reach PostgreSQL through a relay that holds each chunk ${config.dbDelayMs} ms each way (a database on another host)`);
     }
     const variants = (

@@ -53,7 +53,7 @@ export async function startDatabase(dataDir: string): Promise<EmbeddedDatabase> 
  * The database's URL through a relay that delays every chunk by `delayMs` each way
  * (bids/db-delay-proxy.ts, its own process): a database on another host, as the apps see it.
  */
-export async function startDatabaseDelay(databaseUrl: string, delayMs: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startDatabaseDelay(databaseUrl: string, delayMs: number): Promise<string> {
   const target = new URL(databaseUrl);
   const child = track(
     spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'db-delay-proxy.ts'), target.port, String(delayMs)], {
@@ -71,7 +71,7 @@ export async function startDatabaseDelay(databaseUrl: string, delayMs: number): 
   });
   const url = new URL(databaseUrl);
   url.port = port;
-  return { url: url.toString(), stop: () => stopChild(child) };
+  return url.toString(); // the relay ends with the bench's other children
 }
 
 export async function postgresFacts(url: string): Promise<PostgresFacts> {
