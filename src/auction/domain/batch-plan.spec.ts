@@ -45,6 +45,15 @@ describe(planBatch.name, () => {
     expect(plan.decisions.map((d) => [d.clientBidId, d.accepted, d.seq, d.reason])).toEqual([['x1', true, 1, null], ['y1', false, null, 'BELOW_MINIMUM']]);
   });
 
+  it('decides a copy of an unstored rejection afresh, also within one batch (not a duplicate)', () => {
+    // z1 names an unknown auction twice; z2 reuses the id for a known one: nothing was stored for z1.
+    const plan = planBatch(auctions(auction(A)), [], [pending('z', B, 1_000, 'z1'), pending('z', B, 1_000, 'z1'), pending('z', A, 1_000, 'z1')]);
+    expect(plan.outcomes.map((o) => (o.accepted ? 'accepted' : `${o.reason} duplicate=${o.duplicate}`))).toEqual([
+      'UNKNOWN_AUCTION duplicate=false', 'UNKNOWN_AUCTION duplicate=false', 'accepted',
+    ]);
+    expect(plan.decisions.map((d) => [d.clientBidId, d.auctionId, d.accepted])).toEqual([['z1', A, true]]);
+  });
+
   it('refuses the seller bidding on their own auction', () => {
     const plan = planBatch(auctions(auction(A)), [], [pending('seller', A, 1_000, 's1')]);
     expect(plan.outcomes[0]).toMatchObject({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: 1_000, retryable: false });

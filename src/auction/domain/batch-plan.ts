@@ -103,8 +103,9 @@ export function planBatch(auctions: Map<string, LockedAuction>, earlier: readonl
     }
     const decide = (outcome: BidOutcome, seq: number | null) => {
       plan.outcomes.push(outcome);
-      answers.set(key, { fields, outcome });
       if (outcome.accepted || !UNSTORED.has(outcome.reason)) {
+        // Only a stored decision answers a resend; an unstored one is decided afresh.
+        answers.set(key, { fields, outcome });
         plan.decisions.push({
           bidderId: fields.bidderId,
           clientBidId: fields.clientBidId,
