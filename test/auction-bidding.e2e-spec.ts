@@ -178,6 +178,8 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     expect(carolBid.accepted).toMatchObject({ leading: false, price: 2100, nextMinimum: 2200 });
     const carolOutbid = (await carol.waitFor('outbid')).outbid!;
     expect(carolOutbid).toMatchObject({ reason: Outbid.OUTBID_REASON_PROXY_MAX, price: 2100 });
+    // The answer comes first, and the Outbid about it follows (docs/protocol.md, "Placing a bid").
+    expect(carol.received.map((r) => r.message.kind).filter((k) => k === 'bidAccepted' || k === 'outbid')).toEqual(['bidAccepted', 'outbid']);
     expect(bob.of('outbid')).toHaveLength(0);
     const rows = await withDb((db) => db.query('SELECT seq::int, kind, amount::int FROM bids WHERE auction_id = $1 ORDER BY seq', [auction.id]));
     expect(rows.rows).toEqual([
@@ -214,6 +216,22 @@ describe('bidding over the stream (real PostgreSQL, real sockets)', () => {
     await placeBid(bob, auction.id, 1700);
     await pollUntil('the live update after the replay', () => resumer.of('bidUpdate').length === 3);
     expect(resumer.of('bidUpdate')[2].bidUpdate!.seq).toBe(4);
+  });
+
+  it('answers a bid before the update about it, and takes auction ids in any case', async () => {
+    const auction = await createAuction(platform.url, { startingPrice: 1000 });
+    const upper = auction.id.toUpperCase();
+    const alice = await bidder(unique('alice'));
+    alice.send({ subscribeAuction: { auctionId: upper } });
+    expect((await alice.waitFor('auctionSnapshot')).auctionSnapshot!.state).toMatchObject({ auctionId: auction.id, nextMinimum: 1000 });
+    const { accepted } = await placeBid(alice, upper, 1000, { clientBidId: 'any-case-1' });
+    expect(accepted).toMatchObject({ seq: 1, price: 1000, leading: true });
+    const update = (await alice.waitFor('bidUpdate')).bidUpdate!;
+    expect(update).toMatchObject({ auctionId: auction.id, seq: 1, amount: 1000 });
+    expect(alice.received.map((r) => r.message.kind).filter((k) => k === 'bidAccepted' || k === 'bidUpdate')).toEqual(['bidAccepted', 'bidUpdate']);
+    // The same request in lower case is a resend of it, not another request.
+    const again = await placeBid(alice, auction.id, 1000, { clientBidId: 'any-case-1' });
+    expect(again.accepted).toMatchObject({ seq: 1, duplicate: true });
   });
 
   it('extends the end on a late bid and announces it', async () => {

@@ -18,6 +18,11 @@ const CLIENT_BID_ID = /^[\x21-\x7e]{1,64}$/;
 export const MAX_BID_AMOUNT = 1e15;
 const UNIQUE_VIOLATION = '23505';
 
+/** A bid in the queue, with where its answer goes. */
+interface QueuedBid extends PendingBid {
+  answer: (outcome: BidOutcome) => void;
+}
+
 /**
  * Places bids durably. Bids are queued in arrival order and committed in batches (group
  * commit): while a batch commits (or BID_BATCHES_IN_FLIGHT of them), the next gathers. A batch
@@ -29,7 +34,7 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class BiddingService {
   private readonly logger = new Logger(BiddingService.name);
-  private readonly batches: GroupCommitQueue<PendingBid, BidOutcome>;
+  private readonly batches: GroupCommitQueue<QueuedBid, BidOutcome>;
   private readonly pendingByAuction = new Map<string, number>();
   private draining = false;
   private lastTurn?: BatchTurn;
@@ -47,19 +52,36 @@ export class BiddingService {
     // with bids of other auctions only: it overlaps that commit (the WAL flush) without
     // waiting for its row locks.
     this.batches = new GroupCommitQueue(
-      { maxBatch: config.env.BID_BATCH_MAX, maxInFlight: config.env.BID_BATCHES_IN_FLIGHT, keyOf: (bid: PendingBid) => bid.request.auctionId },
+      { maxBatch: config.env.BID_BATCH_MAX, maxInFlight: config.env.BID_BATCHES_IN_FLIGHT, keyOf: (bid: QueuedBid) => bid.request.auctionId },
       (bids, control) => this.commitBatch(bids, control),
     );
   }
 
-  async placeBid(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome> {
+  /**
+   * Decides one bid. `answer` gets the outcome exactly once, before anything the bid's batch
+   * announces (outbid notices, watchers' updates): a bidder reads its own answer first.
+   */
+  async placeBid(bidder: BidderIdentity, sent: PlaceBidRequest, answer: (outcome: BidOutcome) => void = () => undefined): Promise<BidOutcome> {
+    // UUIDs are case-insensitive; the rows, the queue's keys and the feeds use lower case.
+    const { amount, maxAmount, clientBidId, receivedAt } = sent;
+    const request: PlaceBidRequest = { auctionId: sent.auctionId.toLowerCase(), amount, maxAmount, clientBidId, receivedAt };
+    const refusal = await this.refusal(bidder, request);
+    if (refusal) {
+      answer(refusal);
+      return refusal;
+    }
+    this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
+    return this.batches.submit({ bidder, request, answer });
+  }
+
+  /** The answer to a bid that never reaches the database, if it is one. */
+  private async refusal(bidder: BidderIdentity, request: PlaceBidRequest): Promise<BidOutcome | null> {
     if (this.draining) return rejected('TEMPORARILY_UNAVAILABLE', 0);
     if (!(await this.bidRate.admit(bidder.id, request.receivedAt))) return rejected('RATE_LIMITED', 0);
     if (!CLIENT_BID_ID.test(request.clientBidId)) return rejected('INVALID_AMOUNT', 0);
     if (request.amount > MAX_BID_AMOUNT || (request.maxAmount ?? 0) > MAX_BID_AMOUNT) return rejected('INVALID_AMOUNT', 0);
     if (!isUuid(request.auctionId)) return rejected('UNKNOWN_AUCTION', 0);
-    this.pendingByAuction.set(request.auctionId, (this.pendingByAuction.get(request.auctionId) ?? 0) + 1);
-    return this.batches.submit({ bidder, request });
+    return null;
   }
 
   /**
@@ -87,16 +109,23 @@ export class BiddingService {
    * batches: a batch asks for its row locks only once the batch before holds its own, and it
    * announces and answers only after the batch before has.
    */
-  private async commitBatch(bids: PendingBid[], control: BatchControl): Promise<BidOutcome[]> {
+  private async commitBatch(bids: QueuedBid[], control: BatchControl): Promise<BidOutcome[]> {
     const turn = this.nextTurn();
     try {
       const plan = await this.tryCommit(bids, turn, control, 1);
       await turn.predecessorDelivered;
-      if (!plan) return bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
-      for (const [auctionId, committed] of plan.committed) {
+      const outcomes = plan ? plan.outcomes : bids.map(() => rejected('TEMPORARILY_UNAVAILABLE', 0));
+      bids.forEach((bid, i) => {
+        try {
+          bid.answer(outcomes[i]);
+        } catch (error) {
+          this.logger.error(`answering a bid failed: ${(error as Error).message}`); // the others are still answered
+        }
+      });
+      for (const [auctionId, committed] of plan?.committed ?? []) {
         this.events.emit('auction.bids.committed', { auctionId, records: committed.records, outbids: committed.outbids });
       }
-      return plan.outcomes;
+      return outcomes;
     } finally {
       turn.locked();
       turn.delivered();

@@ -95,7 +95,8 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
     if (set.size === 0) this.connectionsByBidder.delete(bidder.id);
   }
 
-  async subscribe(connection: Connection, requestId: number, auctionId: string, fromSeq: number | null): Promise<void> {
+  async subscribe(connection: Connection, requestId: number, sentId: string, fromSeq: number | null): Promise<void> {
+    const auctionId = sentId.toLowerCase(); // UUIDs are case-insensitive; updates are keyed by the rows' lower case
     if (connection.auctions.has(auctionId)) this.unwatch(connection, auctionId);
     const watch: Watch = { connection, lastSeq: 0, held: [], closedSent: false };
     // Watch before reading: whatever commits while we read is held, not lost.
@@ -119,7 +120,8 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  unsubscribe(connection: Connection, requestId: number, auctionId: string): void {
+  unsubscribe(connection: Connection, requestId: number, sentId: string): void {
+    const auctionId = sentId.toLowerCase();
     this.unwatch(connection, auctionId);
     this.reply(connection, { auctionUnsubscribed: { requestId, auctionId } });
   }

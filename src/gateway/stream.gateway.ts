@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { AuthService } from '../auth/auth.service';
 import { can } from '../auth/principal';
+import type { BidOutcome } from '../auction/auction.types';
 import { BiddingService } from '../auction/bidding.service';
 import { Clock } from '../auction/clock';
 import { IngestService } from '../market/ingest.service';
@@ -98,18 +99,24 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const auctionId = bid.auctionId ?? '';
     const clientBidId = bid.clientBidId ?? '';
     const bidder = can(connection.principal, 'bid:write') ? connection.principal.bidder : null;
-    const outcome = bidder
-      ? await this.bidding.placeBid(bidder, {
-          auctionId,
-          amount: Number(bid.amount ?? 0),
-          maxAmount: bid.maxAmount === null || bid.maxAmount === undefined ? null : Number(bid.maxAmount),
-          clientBidId,
-          receivedAt,
-        })
-      : ({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: 0, retryable: false, duplicate: false } as const);
-    connection.send(this.encoder.message(bidAnswer(message.id, auctionId, clientBidId, outcome)));
-    this.telemetry.bids.inc({ outcome: outcome.accepted ? 'accepted' : 'rejected', reason: outcome.accepted ? '' : outcome.reason });
-    this.telemetry.bidAckSeconds.observe((performance.now() - startedAt) / 1000);
+    const answer = (outcome: BidOutcome) => {
+      connection.send(this.encoder.message(bidAnswer(message.id, auctionId, clientBidId, outcome)));
+      this.telemetry.bids.inc({ outcome: outcome.accepted ? 'accepted' : 'rejected', reason: outcome.accepted ? '' : outcome.reason });
+      this.telemetry.bidAckSeconds.observe((performance.now() - startedAt) / 1000);
+    };
+    if (!bidder) return answer({ accepted: false, reason: 'NOT_ALLOWED', nextMinimum: 0, retryable: false, duplicate: false });
+    // Answered from inside the batch, before its Outbid and BidUpdate messages go out.
+    await this.bidding.placeBid(
+      bidder,
+      {
+        auctionId,
+        amount: Number(bid.amount ?? 0),
+        maxAmount: bid.maxAmount === null || bid.maxAmount === undefined ? null : Number(bid.maxAmount),
+        clientBidId,
+        receivedAt,
+      },
+      answer,
+    );
   }
 
   @SubscribeMessage('subscribeAuction')
