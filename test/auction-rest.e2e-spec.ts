@@ -133,4 +133,15 @@ describe('an auction past its end, before the close is stored', () => {
     bidder.close();
     watcher.close();
   });
+
+  it('lists it under the status it shows, closed, not under the stored state', async () => {
+    const seller = `ended-lister-${Date.now()}`;
+    const auction = await createAuction(platform.url, { sellerHandle: seller, endInMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const list = async (status: string) =>
+      ((await (await fetch(`${platform.url}/v1/auctions?status=${status}&seller=${seller}`)).json()) as { id: string; status: string }[]).map((a) => [a.id, a.status]);
+    expect(await list('open')).toEqual([]);
+    expect(await list('closed')).toEqual([[auction.id, 'closed']]);
+    expect(await withDb(async (db) => (await db.query('SELECT state FROM auctions WHERE id = $1', [auction.id])).rows[0].state)).toBe('open');
+  });
 });

@@ -8,6 +8,7 @@ import { PipelinedPool } from '../database/pipelined-pool';
 import type { PipelinedTransaction } from '../database/pipelined-pool';
 import type { IncrementBand } from './domain/increments';
 import type { BidderIdentity, LockedAuction } from './auction.types';
+import type { AuctionStatus } from './domain/auction-rules';
 import type { BidRow, DecisionRow, StoredAnswer } from './domain/batch-plan';
 
 /** A timestamp as integer ms since the epoch: cheaper to read than a Date, and what the rules use. */
@@ -279,14 +280,23 @@ export class AuctionRepository implements OnModuleDestroy {
     return rows[0].id;
   }
 
-  async listAuctions(status: string | undefined, limit: number, offset: number, sellerHandle?: string): Promise<LockedAuction[]> {
+  /**
+   * A page of auctions, filtered by the status a reader sees at `now` (as statusAt works it
+   * out), not by the stored state: the close sweep marks an ended auction closed a moment later.
+   */
+  async listAuctions(status: AuctionStatus | undefined, now: number, limit: number, offset: number, sellerHandle?: string): Promise<LockedAuction[]> {
     const rows = await this.dataSource.query<AuctionDbRow[]>(
       `SELECT ${AUCTION_COLUMNS} FROM auctions a
          LEFT JOIN bidders l ON l.id = a.leader_id LEFT JOIN bidders w ON w.id = a.winner_id
          LEFT JOIN bidders s ON s.id = a.seller_id
-        WHERE ($1::text IS NULL OR a.state = $1) AND ($4::text IS NULL OR s.handle = $4)
+        WHERE CASE $1::text
+                WHEN 'scheduled' THEN a.state <> 'closed' AND $5 < a.start_at
+                WHEN 'open' THEN a.state <> 'closed' AND a.start_at <= $5 AND $5 < a.end_at
+                WHEN 'closed' THEN a.state = 'closed' OR (a.start_at <= $5 AND a.end_at <= $5)
+                ELSE true END
+          AND ($4::text IS NULL OR s.handle = $4)
         ORDER BY a.end_at, a.id LIMIT $2 OFFSET $3`,
-      [status ?? null, limit, offset, sellerHandle ?? null],
+      [status ?? null, limit, offset, sellerHandle ?? null, new Date(now)],
     );
     return rows.map(toLockedAuction);
   }

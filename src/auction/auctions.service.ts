@@ -83,7 +83,8 @@ export class AuctionsService {
   }
 
   async list(status: AuctionView['status'] | undefined, limit = 50, offset = 0, sellerHandle?: string): Promise<AuctionView[]> {
-    return (await this.repository.listAuctions(status, limit, offset, sellerHandle)).map((a) => toView(a, this.clock.now()));
+    const now = this.clock.now();
+    return (await this.repository.listAuctions(status, now, limit, offset, sellerHandle)).map((a) => toView(a, now));
   }
 
   async get(id: string): Promise<AuctionView> {
