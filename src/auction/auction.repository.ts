@@ -19,7 +19,7 @@ function epochMs(column: string): string {
 /** What changes as an auction is bid on and closed. */
 const BOOK_COLUMNS = `
   a.id, a.state, ${epochMs('a.end_at')} AS end_at, a.current_price, a.leader_id, a.leader_max, a.bid_count, a.last_seq,
-  a.reserve_met, l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
+  a.reserve_met, ${epochMs('a.closed_at')} AS closed_at, l.pseudonym AS leader_pseudonym, w.pseudonym AS winner_pseudonym`;
 
 const AUCTION_COLUMNS = `${BOOK_COLUMNS},
   a.title, a.currency, a.price_scale, a.seller_id, a.starting_price, a.reserve_price, a.increments,
@@ -369,6 +369,7 @@ interface BookDbRow {
   bid_count: number;
   last_seq: string;
   reserve_met: boolean | null;
+  closed_at: string | null;
   leader_pseudonym: string | null;
   winner_pseudonym: string | null;
 }
@@ -429,6 +430,7 @@ function withBook(facts: AuctionFacts, r: BookDbRow): LockedAuction {
     leaderPseudonym: r.leader_pseudonym,
     winnerPseudonym: r.winner_pseudonym,
     reserveMetAtClose: r.reserve_met,
+    closedAt: r.closed_at === null ? null : int(r.closed_at),
   };
 }
 

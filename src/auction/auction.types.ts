@@ -14,6 +14,8 @@ export interface LockedAuction {
   leaderPseudonym: string | null;
   winnerPseudonym: string | null;
   reserveMetAtClose: boolean | null;
+  /** When the close was stored (ms since the epoch), null while not closed. */
+  closedAt: number | null;
 }
 
 export interface BidderIdentity {

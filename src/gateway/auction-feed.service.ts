@@ -167,7 +167,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
         watch.closedSent = true;
         watch.connection.send(this.encoder.message(auctionClosed({
           auctionId, winnerPseudonym: auction.winnerPseudonym, price: auction.book.currentPrice, reserveMet: auction.reserveMetAtClose ?? false,
-          seq: auction.lastSeq, closedAt: auction.book.endAt,
+          seq: auction.lastSeq, closedAt: auction.closedAt ?? auction.book.endAt,
         })));
       }
     };

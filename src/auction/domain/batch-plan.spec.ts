@@ -14,7 +14,7 @@ function auction(id: string, fields: Partial<LockedAuction> = {}): LockedAuction
     id, title: 'Lot', currency: 'EUR', priceScale: 2, sellerId: 'seller', state: 'open',
     terms: { startingPrice: 1_000, reservePrice: null, increments: DEFAULT_INCREMENTS, startAt: START, endAt: END, softCloseWindowMs: 0, softCloseExtensionMs: 0 },
     book: { closed: false, currentPrice: 0, leaderId: null, leaderMax: 0, bidCount: 0, endAt: END },
-    lastSeq: 0, leaderPseudonym: null, winnerPseudonym: null, reserveMetAtClose: null,
+    lastSeq: 0, leaderPseudonym: null, winnerPseudonym: null, reserveMetAtClose: null, closedAt: null,
     ...fields,
   };
 }
