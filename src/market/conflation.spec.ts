@@ -49,16 +49,16 @@ describe(ConflationWindow.name, () => {
     expect(drain()).toEqual([['MSFT', 42, 43]]);
   });
 
-  it('keeps symbols independent and in change order', () => {
-    window.track('B', 0);
-    window.track('A', 0);
-    publish(quote('B', 1));
-    publish(quote('A', 1));
-    publish(quote('B', 2));
-    expect(drain()).toEqual([
-      ['B', 1, 2],
-      ['A', 1, 1],
-    ]);
+  it.each([
+    // ticks published, in order → symbols drained, each where its newest tick was
+    [['B1', 'A1', 'B2'], ['A', 'B']],
+    [['B1', 'A1'], ['B', 'A']],
+    [['A1', 'B1', 'C1', 'A2', 'B2'], ['C', 'A', 'B']],
+    [['A1', 'A2', 'A3', 'B1'], ['A', 'B']],
+  ])('keeps symbols independent, ordered by their newest tick: %j drains as %j', (published, order) => {
+    for (const symbol of ['A', 'B', 'C']) window.track(symbol, 0);
+    for (const tick of published) publish(quote(tick[0], Number(tick.slice(1))));
+    expect(drain().map(([symbol]) => symbol)).toEqual(order);
   });
 
   it('ignores symbols it does not track, and forgets untracked ones', () => {

@@ -31,14 +31,17 @@ export class ConflationWindow {
   }
 
   markChanged(symbol: string): void {
-    if (this.lastEmittedSeq.has(symbol)) this.dirty.add(symbol);
+    if (!this.lastEmittedSeq.has(symbol)) return;
+    // Moved to the end, so a drain lists symbols in the order of their newest ticks (TickBatch order).
+    this.dirty.delete(symbol);
+    this.dirty.add(symbol);
   }
 
   get hasChanges(): boolean {
     return this.dirty.size > 0;
   }
 
-  /** The newest state of every symbol changed since the last drain, in change order. */
+  /** The newest state of every symbol changed since the last drain, in the order of those newest states. */
   drain(latest: (symbol: string) => Quote | undefined): ConflatedQuote[] {
     const out: ConflatedQuote[] = [];
     for (const symbol of this.dirty) {
