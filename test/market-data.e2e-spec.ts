@@ -4,7 +4,7 @@ import { nowMicros } from '../src/market/quote';
 import { docRow, protoComment } from './support/contract-text';
 import { admin, freshSymbol, publisherFor } from './support/market';
 import { pollUntil } from './support/poll';
-import { startTestPlatform } from './support/platform';
+import { quoteFor, startTestPlatform } from './support/platform';
 import type { TestPlatform } from './support/platform';
 import { StreamClient } from './support/stream-client';
 
@@ -255,6 +255,47 @@ describe('real market data: publishers, trades and candles (real PostgreSQL, rea
     expect(watcher.trades(symbol).map((t) => t.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(watcher.of('trade')).toEqual([]); // throttled: batches only
     expect(watcher.of('tradeBatch').length).toBeLessThanOrEqual(4);
+  });
+
+  it("drops a throttled subscription's waiting trades when a new epoch starts: trades follow the snapshot's last_trade, none of the old epoch", async () => {
+    const symbol = freshSymbol();
+    await publisherFor(platform.url, symbol);
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [symbol], maxRate: 1, channels: [Channel.CHANNEL_TRADES] } });
+    await watcher.waitFor('snapshot');
+    const trade = (tradeId: string) => ({ symbol, tradeId, price: 1000, size: 10, side: 'buy' as const, timestampUs: 0 });
+    // All in one turn: no flush (once a second) can send the old epoch's trades before the change.
+    for (const id of ['old-1', 'old-2', 'old-3']) platform.market.publishTrade(trade(id));
+    platform.market.startEpoch(`epoch-${symbol}`);
+    for (const id of ['new-1', 'new-2']) platform.market.publishTrade(trade(id));
+
+    const resnapshot = await pollUntil('the unsolicited snapshot', () => watcher.of('snapshot').find((m) => m.snapshot!.requestId === 0));
+    expect(resnapshot.snapshot!.symbols![0]).toMatchObject({ epoch: `epoch-${symbol}`, lastTrade: null }); // no trade in the new epoch yet
+    await pollUntil('a trade batch', () => watcher.of('tradeBatch').length > 0, 3000);
+    expect(watcher.trades(symbol).map((t) => [t.seq, t.tradeId])).toEqual([[1, 'new-1'], [2, 'new-2']]);
+  });
+
+  it('re-snapshots every subscribed symbol with what its own channels carry, candle-only ones too', async () => {
+    const [quotesOnly, tradesOnly, candlesOnly] = [freshSymbol(), freshSymbol(), freshSymbol()];
+    for (const symbol of [quotesOnly, tradesOnly, candlesOnly]) {
+      await publisherFor(platform.url, symbol);
+      platform.market.publish(quoteFor(symbol));
+      platform.market.publishTrade({ symbol, tradeId: `t-${symbol}`, price: 1000, size: 10, side: 'sell', timestampUs: 0 });
+    }
+    const watcher = await connect();
+    watcher.send({ subscribe: { symbols: [quotesOnly], maxRate: 0 } });
+    watcher.send({ subscribe: { symbols: [tradesOnly], maxRate: 0, channels: [Channel.CHANNEL_TRADES] } });
+    watcher.send({ subscribe: { symbols: [candlesOnly], maxRate: 0, channels: [Channel.CHANNEL_CANDLES], candleInterval: pb.CandleInterval.CANDLE_INTERVAL_1M } });
+    await watcher.waitFor('snapshot', 3);
+    const atSubscribe = watcher.of('snapshot').map((m) => m.snapshot!.symbols![0]);
+
+    platform.market.load(platform.market.epoch, []); // as a clustered gateway does once its feed is back: same epoch, same state
+    const resnapshot = await pollUntil('the unsolicited snapshot', () => watcher.of('snapshot').find((m) => m.snapshot!.requestId === 0));
+    const bySymbol = new Map(resnapshot.snapshot!.symbols!.map((s) => [s.instrument!.symbol, s]));
+    expect([...bySymbol.keys()].sort()).toEqual([quotesOnly, tradesOnly, candlesOnly].sort());
+    for (const snapshot of atSubscribe) expect(bySymbol.get(snapshot.instrument!.symbol)).toEqual(snapshot); // what subscribing gave
+    const carried = (symbol: string) => [Boolean(bySymbol.get(symbol)!.latest), Boolean(bySymbol.get(symbol)!.lastTrade)];
+    expect([carried(quotesOnly), carried(tradesOnly), carried(candlesOnly)]).toEqual([[true, false], [false, true], [false, false]]);
   });
 
   it('builds candles from a known trade sequence: hand-computed OHLCV over REST and on the stream, kept across a restart', async () => {

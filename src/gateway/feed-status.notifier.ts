@@ -5,6 +5,7 @@ import type { FeedHealth } from '../events/event-bus';
 import { ConnectionRegistry } from './connection-registry.service';
 import { FanoutService } from './fanout.service';
 import { SubscriptionService } from './subscription.service';
+import { TradeFanoutService } from './trade-fanout.service';
 import { pb } from './wire/messages';
 import { FrameEncoder } from './wire/outbound';
 
@@ -23,6 +24,7 @@ export class FeedStatusNotifier implements OnModuleInit, OnModuleDestroy {
     private readonly connections: ConnectionRegistry,
     private readonly subscriptions: SubscriptionService,
     private readonly fanout: FanoutService,
+    private readonly trades: TradeFanoutService,
     private readonly encoder: FrameEncoder,
   ) {}
 
@@ -40,6 +42,7 @@ export class FeedStatusNotifier implements OnModuleInit, OnModuleDestroy {
 
   private resnapshotAll(): void {
     this.fanout.rebase();
+    this.trades.rebase();
     for (const connection of this.connections.all()) {
       const snapshot = this.subscriptions.resnapshot(connection);
       if (snapshot) connection.send(this.encoder.message(snapshot));

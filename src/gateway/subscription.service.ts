@@ -110,7 +110,8 @@ export class SubscriptionService implements OnModuleInit {
       replies.push(subscribeRejectReply(requestId, overLimit, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, why));
     }
     if (accepted.length > 0) {
-      replies.push({ snapshot: this.snapshot(requestId, accepted, channels) });
+      const contents = { quotes: channels.has('quotes'), trades: channels.has('trades') };
+      replies.push({ snapshot: this.snapshot(requestId, accepted.map((symbol) => ({ symbol, ...contents }))) });
       if (channels.has('candles')) {
         for (const symbol of accepted) {
           const candles = this.candles.recent(symbol, interval!, historyCount).map(candleMessage);
@@ -135,19 +136,18 @@ export class SubscriptionService implements OnModuleInit {
 
   /**
    * After the market state was replaced: every subscription continues from the current
-   * state, announced by an unsolicited snapshot (request id 0). Call once per connection
-   * after {@link FanoutService.rebase}.
+   * state, announced by an unsolicited snapshot (request id 0) of every subscribed symbol,
+   * candle-only ones included, each with what its own channels carry. Call once per connection
+   * after {@link FanoutService.rebase} and {@link TradeFanoutService.rebase}.
    */
   resnapshot(connection: Connection): ServerMessageInit | null {
-    const symbols = new Set([...connection.subscriptions.keys(), ...connection.tradeSubscriptions.keys()]);
+    const { subscriptions, tradeSubscriptions, candleSubscriptions } = connection;
+    const symbols = new Set([...subscriptions.keys(), ...tradeSubscriptions.keys(), ...candleSubscriptions.keys()]);
     if (symbols.size === 0) return null;
-    for (const s of connection.subscriptions.values()) s.lastSentSeq = this.market.latest(s.symbol)?.seq ?? 0;
-    for (const s of connection.tradeSubscriptions.values()) s.lastSentSeq = this.market.lastTrade(s.symbol)?.seq ?? 0;
-    const channels = new Set<ChannelName>([
-      ...(connection.subscriptions.size > 0 ? (['quotes'] as const) : []),
-      ...(connection.tradeSubscriptions.size > 0 ? (['trades'] as const) : []),
-    ]);
-    return { snapshot: this.snapshot(0, [...symbols], channels) };
+    for (const s of subscriptions.values()) s.lastSentSeq = this.market.latest(s.symbol)?.seq ?? 0;
+    for (const s of tradeSubscriptions.values()) s.lastSentSeq = this.market.lastTrade(s.symbol)?.seq ?? 0;
+    const contents = [...symbols].map((symbol) => ({ symbol, quotes: subscriptions.has(symbol), trades: tradeSubscriptions.has(symbol) }));
+    return { snapshot: this.snapshot(0, contents) };
   }
 
   /** Drops every subscription of a closed connection. */
@@ -170,7 +170,7 @@ export class SubscriptionService implements OnModuleInit {
     this.market.forget(symbol);
   }
 
-  /** Conflates every subscription of a slow connection to at most the slow-consumer rate. */
+  /** Conflates every quote subscription of a slow connection to at most the slow-consumer rate (trades and candles keep theirs). */
   degrade(connection: Connection): void {
     const limit = this.config.env.SLOW_CONSUMER_RATE;
     for (const s of connection.subscriptions.values()) this.fanout.changeRate(s, slowRate(s.requestedRate, limit));
@@ -181,13 +181,14 @@ export class SubscriptionService implements OnModuleInit {
     for (const s of connection.subscriptions.values()) this.fanout.changeRate(s, s.requestedRate);
   }
 
-  private snapshot(requestId: number, symbols: string[], channels: ReadonlySet<ChannelName>) {
+  /** Per symbol its instrument and epoch, the latest tick with quotes, the last trade with trades. */
+  private snapshot(requestId: number, contents: readonly SnapshotContents[]) {
     return {
       requestId,
       // A symbol retired a moment ago (its subscriptions end once the catalogue reloads) is left out.
-      symbols: symbols.filter((symbol) => this.instruments.get(symbol)).map((symbol) => {
-        const latest = channels.has('quotes') ? this.market.latest(symbol) : undefined;
-        const lastTrade = channels.has('trades') ? this.market.lastTrade(symbol) : undefined;
+      symbols: contents.filter(({ symbol }) => this.instruments.get(symbol)).map(({ symbol, quotes, trades }) => {
+        const latest = quotes ? this.market.latest(symbol) : undefined;
+        const lastTrade = trades ? this.market.lastTrade(symbol) : undefined;
         return {
           instrument: instrumentMessage(this.instruments.get(symbol)!),
           latest: latest ? tickMessage(latest, latest.seq) : null,
@@ -256,6 +257,12 @@ export class SubscriptionService implements OnModuleInit {
 }
 
 type ChannelName = 'quotes' | 'trades' | 'candles';
+/** What a symbol's snapshot carries besides its instrument and epoch. */
+interface SnapshotContents {
+  symbol: string;
+  quotes: boolean;
+  trades: boolean;
+}
 const CHANNELS: readonly ChannelName[] = ['quotes', 'trades', 'candles'];
 const ALL_CHANNEL_ENUMS = [pb.Channel.CHANNEL_QUOTES, pb.Channel.CHANNEL_TRADES, pb.Channel.CHANNEL_CANDLES];
 const DEFAULT_CANDLE_HISTORY = 300;

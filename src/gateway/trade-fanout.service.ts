@@ -60,6 +60,15 @@ export class TradeFanoutService implements OnModuleInit, OnModuleDestroy {
     if (group.bySymbol.size === 0) this.groups.delete(subscription.rate);
   }
 
+  /**
+   * The market state was replaced (new epoch, or reloaded after an outage): the trades still
+   * waiting for a flush are of the old epoch, or at or before the last_trade of the snapshot the
+   * caller sends, so none of them may follow it.
+   */
+  rebase(): void {
+    for (const group of this.groups) group.pending.clear();
+  }
+
   private onTrade(trade: Trade): void {
     for (const group of this.groups) {
       if (!group.bySymbol.has(trade.symbol)) continue;
