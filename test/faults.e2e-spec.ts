@@ -111,6 +111,19 @@ describe('fault injection for certifying clients (real sockets)', () => {
     }
   });
 
+  it('reads ?faults= in the JSON mapping, as it reads JSON frames: integers as decimal strings, never wrapped', async () => {
+    const asStrings = await StreamClient.connect(`${platform.wsUrl}?faults=${encodeURIComponent('{"seed":"42","closeAfterMs":"100","closeCode":4000}')}`);
+    clients.push(asStrings);
+    expect((await asStrings.waitFor('faultsInjected')).faultsInjected).toMatchObject({ requestId: 0 });
+    expect((await asStrings.waitClosed(3000)).code).toBe(4000);
+    const outOfRange = await StreamClient.connect(faultsUrl({ closeAfterMs: 2 ** 32 + 100, closeCode: 4000 })); // wrapped, it would be 100 ms
+    clients.push(outOfRange);
+    const error = (await outOfRange.waitFor('error')).error!;
+    expect(error).toMatchObject({ requestId: 0, code: pb.ErrorCode.ERROR_CODE_INVALID_REQUEST });
+    expect(error.message).toContain('closeAfterMs');
+    expect(outOfRange.of('faultsInjected')).toEqual([]);
+  });
+
   it('is off unless the server enables it', async () => {
     const plain = await startTestPlatform();
     try {

@@ -7,7 +7,8 @@ import type { Connection } from '../connection';
 import { ConnectionRegistry } from '../connection-registry.service';
 import { errorReply } from '../stream-errors';
 import { SubscriptionService } from '../subscription.service';
-import { ErrorCode, pb } from '../wire/messages';
+import { decodeJsonClientMessage } from '../wire/client-decoder';
+import { ErrorCode } from '../wire/messages';
 import type { ServerMessageInit } from '../wire/messages';
 import { FrameEncoder } from '../wire/outbound';
 import { FaultInjector } from './fault-injector';
@@ -55,15 +56,12 @@ export class FaultsService implements OnModuleInit {
   armFromHandshake(connection: Connection, request: IncomingMessage): ServerMessageInit | null {
     const text = new URL(request.url ?? '/', 'http://localhost').searchParams.get('faults');
     if (text === null) return null;
-    let object: unknown;
-    try {
-      object = JSON.parse(text);
-    } catch {
-      return errorReply(0, ErrorCode.ERROR_CODE_INVALID_REQUEST, '?faults= must be an InjectFaults message as JSON');
-    }
-    const invalid = typeof object === 'object' && object !== null ? pb.InjectFaults.verify(object) : 'not an object';
-    if (invalid) return errorReply(0, ErrorCode.ERROR_CODE_INVALID_REQUEST, `?faults=: ${invalid}`);
-    return this.arm(connection, 0, pb.InjectFaults.fromObject(object as Record<string, unknown>));
+    const object = jsonObject(text);
+    if (!object) return errorReply(0, ErrorCode.ERROR_CODE_INVALID_REQUEST, '?faults= must be an InjectFaults message as JSON');
+    // Read as the JSON subprotocol reads an inject_faults frame: the same mapping, the same checks.
+    const decoded = decodeJsonClientMessage({ injectFaults: object });
+    if (!decoded.ok) return errorReply(0, ErrorCode.ERROR_CODE_INVALID_REQUEST, `?faults=: ${decoded.reason}`);
+    return this.arm(connection, 0, decoded.message.injectFaults!);
   }
 
   /** An unsolicited snapshot under a new epoch, as when the server restarts its numbering. */
@@ -73,5 +71,15 @@ export class FaultsService implements OnModuleInit {
     const epoch = `fault-epoch-${++this.epochChanges}`;
     for (const symbol of message.snapshot.symbols ?? []) symbol.epoch = epoch;
     connection.send(this.encoder.message(message));
+  }
+}
+
+/** The JSON object `text` holds (an array is not one), or null. */
+function jsonObject(text: string): object | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
   }
 }

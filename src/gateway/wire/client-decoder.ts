@@ -34,6 +34,14 @@ export function decodeClientMessage(data: Buffer, isBinary: boolean, encoding: E
   } catch {
     return fail(ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, 'not valid JSON');
   }
+  return decodeJsonClientMessage(object);
+}
+
+/**
+ * A parsed JSON value as a ClientMessage in the JSON mapping (integers as numbers or decimal
+ * strings, enums by name or number, nothing wrapped or rounded), or exactly why not.
+ */
+export function decodeJsonClientMessage(object: unknown): DecodeResult {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
     return fail(ErrorCode.ERROR_CODE_MALFORMED_MESSAGE, 'a ClientMessage must be a JSON object');
   }
