@@ -22,7 +22,7 @@ class RateGroup {
 
 /**
  * Delivers published ticks to subscriptions. Unthrottled subscriptions get every tick as
- * it is published; throttled ones are grouped by rate and get, at most once per period,
+ * it is published; throttled ones are grouped by rate and get, once per period of their group's timer,
  * the newest state of each changed symbol. Each tick or conflated update is encoded and
  * framed once and the same bytes are written to every subscriber.
  */

@@ -1,7 +1,9 @@
 /**
  * Throttled subscriptions grouped by their rate: one group and one interval timer per rate,
  * shared by every subscription at that rate, so a flush builds each update once for all of
- * them. Node never fires an interval early, so two flushes of a group are a period apart.
+ * them. Flushes come `rate` times a second on average, but not always a full period apart:
+ * Node schedules timers on a whole-millisecond loop clock, so one can fire up to about 1 ms
+ * early (332.4 ms instead of 333.3 at rate 3).
  */
 export class RateGroups<G> {
   private readonly byRate = new Map<number, { group: G; timer: NodeJS.Timeout }>();
