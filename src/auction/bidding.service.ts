@@ -9,7 +9,7 @@ import { BidRateLimit } from '../limits/shared-limits';
 import { GroupCommitQueue } from './bid-batcher';
 import type { BatchControl } from './bid-batcher';
 import { BatchTurn } from './batch-turn';
-import { isUuid } from './domain/ids';
+import { canonicalId, isUuid } from './domain/ids';
 import { planBatch, rejected } from './domain/batch-plan';
 import type { BatchPlan, PendingBid } from './domain/batch-plan';
 
@@ -62,9 +62,8 @@ export class BiddingService {
    * announces (outbid notices, watchers' updates): a bidder reads its own answer first.
    */
   async placeBid(bidder: BidderIdentity, sent: PlaceBidRequest, answer: (outcome: BidOutcome) => void = () => undefined): Promise<BidOutcome> {
-    // UUIDs are case-insensitive; the rows, the queue's keys and the feeds use lower case.
     const { amount, maxAmount, clientBidId, receivedAt } = sent;
-    const request: PlaceBidRequest = { auctionId: sent.auctionId.toLowerCase(), amount, maxAmount, clientBidId, receivedAt };
+    const request: PlaceBidRequest = { auctionId: canonicalId(sent.auctionId), amount, maxAmount, clientBidId, receivedAt };
     const refusal = await this.refusal(bidder, request);
     if (refusal) {
       answer(refusal);

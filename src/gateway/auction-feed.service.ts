@@ -3,6 +3,7 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuctionsService } from '../auction/auctions.service';
 import type { BidRecord } from '../auction/auction.types';
 import { Clock } from '../auction/clock';
+import { canonicalId } from '../auction/domain/ids';
 import { EventBus } from '../events/event-bus';
 import { auctionClosed, auctionState, bidUpdate, outbid } from './auction-messages';
 import type { Connection } from './connection';
@@ -96,7 +97,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
   }
 
   async subscribe(connection: Connection, requestId: number, sentId: string, fromSeq: number | null): Promise<void> {
-    const auctionId = sentId.toLowerCase(); // UUIDs are case-insensitive; updates are keyed by the rows' lower case
+    const auctionId = canonicalId(sentId);
     if (connection.auctions.has(auctionId)) this.unwatch(connection, auctionId);
     const watch: Watch = { connection, lastSeq: 0, held: [], closedSent: false };
     // Watch before reading: whatever commits while we read is held, not lost.
@@ -121,7 +122,7 @@ export class AuctionFeedService implements OnModuleInit, OnModuleDestroy {
   }
 
   unsubscribe(connection: Connection, requestId: number, sentId: string): void {
-    const auctionId = sentId.toLowerCase();
+    const auctionId = canonicalId(sentId);
     this.unwatch(connection, auctionId);
     this.reply(connection, { auctionUnsubscribed: { requestId, auctionId } });
   }
